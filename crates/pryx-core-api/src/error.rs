@@ -1,0 +1,118 @@
+//! The one error type of the core. Every variant has a stable machine-readable code
+//! ([`CoreError::code`]); transports map variants to their own status codes in one place.
+
+use crate::config::{FieldError, Revision};
+
+/// Everything that can go wrong in a core service or a port.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CoreError {
+    /// A write named a revision that is no longer current.
+    #[error("the config changed since revision {expected}; the current revision is {current}")]
+    ConfigConflict {
+        /// The revision the caller based its write on.
+        expected: Revision,
+        /// The revision that is current now.
+        current: Revision,
+    },
+    /// A full replacement of the config was attempted without naming the revision it replaces.
+    #[error("replacing the whole config needs the revision it replaces (send If-Match)")]
+    PreconditionRequired,
+    /// The config document failed validation; nothing was written.
+    #[error("the config is invalid: {}", summarize(.fields))]
+    ConfigInvalid {
+        /// Every field that failed, with its path and why.
+        fields: Vec<FieldError>,
+    },
+    /// The stored config cannot be read (for example, the file is not valid YAML). Writes are
+    /// refused until it is fixed, so a hand-edited file is never overwritten.
+    #[error("the stored config cannot be read: {reason}")]
+    ConfigUnreadable {
+        /// What is wrong, with a location when known.
+        reason: String,
+    },
+    /// No skill has this id.
+    #[error("no skill with id {id:?}")]
+    SkillNotFound {
+        /// The id asked for.
+        id: String,
+    },
+    /// The skill exists but cannot be used as asked (for example, its SKILL.md is malformed).
+    #[error("skill {id:?} cannot be enabled: {reason}")]
+    SkillInvalid {
+        /// The skill's id.
+        id: String,
+        /// Why.
+        reason: String,
+    },
+    /// No runtime is connected, or it is restarting.
+    #[error("the agent runtime is not available: {reason}")]
+    RuntimeUnavailable {
+        /// Why (not configured, restarting, failed ...).
+        reason: String,
+        /// When a retry is worth it, in seconds, if known.
+        retry_after_secs: Option<u64>,
+    },
+    /// The runtime did not answer in time.
+    #[error("the agent runtime did not answer {method} within {timeout_ms} ms")]
+    RuntimeTimeout {
+        /// The call that timed out.
+        method: String,
+        /// The timeout that passed.
+        timeout_ms: u64,
+    },
+    /// The runtime answered with an error.
+    #[error("the agent runtime failed {method}: {message} (code {code})")]
+    RuntimeFailed {
+        /// The call that failed.
+        method: String,
+        /// The runtime's error code.
+        code: i64,
+        /// The runtime's error message.
+        message: String,
+    },
+    /// No approval request with this id is waiting (it was answered, expired or never existed).
+    #[error("no pending approval with id {id:?}")]
+    ApprovalNotFound {
+        /// The id given.
+        id: String,
+    },
+    /// A storage adapter failed (disk full, permission denied ...). Nothing was half-written.
+    #[error("storage failed: {0}")]
+    Storage(String),
+    /// A bug: an invariant of ours did not hold.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl CoreError {
+    /// The stable, machine-readable code of this error, e.g. `config_conflict`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CoreError::ConfigConflict { .. } => "config_conflict",
+            CoreError::PreconditionRequired => "precondition_required",
+            CoreError::ConfigInvalid { .. } => "config_invalid",
+            CoreError::ConfigUnreadable { .. } => "config_unreadable",
+            CoreError::SkillNotFound { .. } => "skill_not_found",
+            CoreError::SkillInvalid { .. } => "skill_invalid",
+            CoreError::RuntimeUnavailable { .. } => "runtime_unavailable",
+            CoreError::RuntimeTimeout { .. } => "runtime_timeout",
+            CoreError::RuntimeFailed { .. } => "runtime_error",
+            CoreError::ApprovalNotFound { .. } => "approval_not_found",
+            CoreError::Storage(_) => "storage_error",
+            CoreError::Internal(_) => "internal_error",
+        }
+    }
+}
+
+fn summarize(fields: &[FieldError]) -> String {
+    let mut out = String::new();
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push_str("; ");
+        }
+        out.push_str(&f.path);
+        out.push_str(": ");
+        out.push_str(&f.message);
+    }
+    out
+}

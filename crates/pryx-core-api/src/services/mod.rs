@@ -1,0 +1,75 @@
+//! Application services: the use cases a transport calls. Each holds the ports it needs and
+//! enforces the domain rules; transports only parse, call one method and map the result.
+
+mod approvals;
+mod config;
+mod health;
+mod runtime;
+mod skills;
+
+pub use approvals::{ApprovalDecision, ApprovalRequest, ApprovalService, PendingApproval};
+pub use config::ConfigService;
+pub use health::HealthService;
+pub use runtime::RuntimeService;
+pub use skills::SkillService;
+
+use std::sync::Arc;
+
+use crate::ports::{ConfigStore, EventPublisher, RuntimeBridge, SkillRegistry, TelemetrySink};
+
+/// The adapters a host is composed of, one per port.
+#[derive(Clone)]
+pub struct Ports {
+    /// Where the config lives.
+    pub config: Arc<dyn ConfigStore>,
+    /// Where skills are found.
+    pub skills: Arc<dyn SkillRegistry>,
+    /// The agent runtime.
+    pub runtime: Arc<dyn RuntimeBridge>,
+    /// Where telemetry goes.
+    pub telemetry: Arc<dyn TelemetrySink>,
+    /// Where events go.
+    pub events: Arc<dyn EventPublisher>,
+}
+
+/// Every application service, built over one set of ports.
+#[derive(Clone)]
+pub struct Services {
+    /// Read and change the config.
+    pub config: ConfigService,
+    /// List and toggle skills.
+    pub skills: SkillService,
+    /// Ask the runtime what it offers.
+    pub runtime: RuntimeService,
+    /// Report health.
+    pub health: HealthService,
+    /// Ask a person before the runtime acts.
+    pub approvals: ApprovalService,
+    /// The ports themselves, for adapters that need to reach one (e.g. shutdown).
+    pub ports: Ports,
+}
+
+impl Services {
+    /// Builds the services over `ports`; `version` is the host's version shown in health.
+    pub fn new(ports: Ports, version: impl Into<String>) -> Self {
+        let approvals = ApprovalService::new(ports.events.clone());
+        Self::with_approvals(ports, approvals, version)
+    }
+
+    /// Like [`Services::new`], sharing an [`ApprovalService`] the composition root already
+    /// handed to a runtime adapter.
+    pub fn with_approvals(
+        ports: Ports,
+        approvals: ApprovalService,
+        version: impl Into<String>,
+    ) -> Self {
+        Self {
+            approvals,
+            config: ConfigService::new(ports.clone()),
+            skills: SkillService::new(ports.clone()),
+            runtime: RuntimeService::new(ports.runtime.clone()),
+            health: HealthService::new(ports.clone(), version.into()),
+            ports,
+        }
+    }
+}
