@@ -1,1 +1,34 @@
-fn main() {}
+//! `pryx-core`: Pryx host without a window. Serves the admin API, the UI and (when configured)
+//! supervises the agent runtime, on 127.0.0.1:42424 by default.
+
+mod compose;
+mod options;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::options::Options;
+
+fn main() -> ExitCode {
+    let options = Options::parse();
+    pryx_telemetry::init_logging("info");
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(options.worker_threads())
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("pryx-core: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(compose::run(options)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("pryx-core: {err}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,1 +1,29 @@
-//! placeholder
+//! # pryx-server
+//!
+//! The axum transport of Pryx host: on one port, the admin API under `/api/v1`, its OpenAPI
+//! document, and the embedded web UI.
+//!
+//! - [`Host`], [`HostBuilder`], [`RunningHost`], [`ShutdownHandle`]: compose adapters into a
+//!   running server (see the example on [`Host`]);
+//! - [`Adapters`]: one adapter per domain port;
+//! - [`EventHub`]: the in-process fan-out of events to live clients;
+//! - [`ApiError`]: the one JSON error shape, mapped from `CoreError` in one place;
+//! - [`Limits`]: request limits;
+//! - [`openapi`]: the generated OpenAPI document.
+
+mod error;
+mod events;
+mod extract;
+mod host;
+mod layers;
+mod routes;
+mod ui;
+
+pub use error::{ApiError, ErrorBody, ErrorDetail};
+pub use events::{EventHub, SequencedEvent};
+pub use host::{
+    Adapters, DEFAULT_PORT, Host, HostBuilder, RunningHost, ServerError, ShutdownHandle,
+};
+pub use layers::Limits;
+pub use routes::openapi;
+pub use ui::CONTENT_SECURITY_POLICY;

@@ -20,6 +20,8 @@ enum Shape {
         max: i64,
     },
     Bool,
+    /// A Go duration string such as `30s`, `5m`, `1h30m` (the runtime rejects a bare number).
+    Duration,
 }
 
 const KNOWN_KEYS: &[(&str, Shape)] = &[
@@ -56,6 +58,33 @@ const KNOWN_KEYS: &[(&str, Shape)] = &[
         },
     ),
     ("memory_enabled", Shape::Bool),
+    ("memory_auto_flush", Shape::Bool),
+    (
+        "memory_flush_threshold_tokens",
+        Shape::Int {
+            min: 0,
+            max: i64::MAX,
+        },
+    ),
+    ("enable_memory_profiling", Shape::Bool),
+    ("agent_detect_enabled", Shape::Bool),
+    ("agent_detect_interval", Shape::Duration),
+    ("telegram_enabled", Shape::Bool),
+    ("slack_enabled", Shape::Bool),
+    (
+        "max_messages_per_session",
+        Shape::Int {
+            min: 0,
+            max: 10_000_000,
+        },
+    ),
+    (
+        "websocket_buffer_size",
+        Shape::Int {
+            min: 0,
+            max: 1_000_000,
+        },
+    ),
     ("telemetry_disabled", Shape::Bool),
 ];
 
@@ -90,6 +119,10 @@ fn check(path: &str, value: &Value, shape: Shape, errors: &mut Vec<FieldError>) 
                 fail(format!("must be true or false, got a {}", value.kind()));
             }
         }
+        Shape::Duration => match value.as_str() {
+            Some(s) if is_go_duration(s) => {}
+            _ => fail("must be a duration string such as \"30s\", \"5m\" or \"1h30m\"".to_owned()),
+        },
         Shape::HostPort => match value.as_str() {
             Some(s) if is_host_port(s) => {}
             Some(s) => fail(format!(
@@ -141,6 +174,33 @@ fn is_host_port(s: &str) -> bool {
     host_ok && port.parse::<u16>().is_ok()
 }
 
+fn is_go_duration(s: &str) -> bool {
+    let mut rest = s;
+    if rest == "0" {
+        return true;
+    }
+    if rest.is_empty() {
+        return false;
+    }
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(rest.len());
+        if digits == 0 {
+            return false;
+        }
+        rest = &rest[digits..];
+        let unit = ["ns", "us", "µs", "ms", "s", "m", "h"]
+            .iter()
+            .find(|u| rest.starts_with(**u));
+        match unit {
+            Some(u) => rest = &rest[u.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
 fn is_http_url(s: &str) -> bool {
     let rest = s
         .strip_prefix("http://")
@@ -178,6 +238,15 @@ mod tests {
         )
         .is_empty());
         assert!(paths(r#"{"listen_addr":":8080"}"#).is_empty());
+        assert!(paths(r#"{"agent_detect_interval":"1h30m"}"#).is_empty());
+        assert_eq!(
+            paths(r#"{"agent_detect_interval":30}"#),
+            ["agent_detect_interval"]
+        );
+        assert_eq!(
+            paths(r#"{"agent_detect_interval":"30"}"#),
+            ["agent_detect_interval"]
+        );
     }
 
     #[test]

@@ -1,0 +1,38 @@
+//! Command-line flags and their environment variables.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+
+/// Pryx host, headless: the admin API, the web UI and the agent runtime's supervisor on one
+/// port.
+#[derive(Debug, Parser)]
+#[command(name = "pryx-core", version, about)]
+pub struct Options {
+    /// Port to listen on; 0 picks a free one. The bound address is printed on stdout as one
+    /// JSON line.
+    #[arg(long, env = "PRYX_PORT", default_value_t = pryx_server::DEFAULT_PORT)]
+    pub port: u16,
+
+    /// Address to listen on. Loopback by default: the admin API is for this machine.
+    #[arg(long, env = "PRYX_BIND", default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+
+    /// Data directory holding config.yaml, skills.yaml and skills/ [default: ~/.pryx]
+    #[arg(long, env = "PRYX_HOME")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Worker threads for the async runtime [default: 2, or fewer on a 1-core machine].
+    #[arg(long, env = "PRYX_WORKER_THREADS")]
+    pub threads: Option<usize>,
+}
+
+impl Options {
+    /// How many async worker threads to run: a host idles most of the time, so a couple suffice.
+    pub fn worker_threads(&self) -> usize {
+        self.threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get().min(2)))
+            .max(1)
+    }
+}

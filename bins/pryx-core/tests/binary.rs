@@ -1,0 +1,241 @@
+//! The real `pryx-core` binary, started as a user would: real files, a real socket, signals.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+struct RunningBinary {
+    child: Child,
+    base: String,
+}
+
+impl RunningBinary {
+    fn start(data_dir: &Path, extra: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pryx-core"))
+            .args(["--port", "0", "--data-dir"])
+            .arg(data_dir)
+            .args(extra)
+            .env("PRYX_LOG", "warn")
+            .env(
+                "PRYX_BUNDLED_SKILLS_DIR",
+                data_dir.join("no-bundled-skills"),
+            )
+            .current_dir(data_dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn pryx-core");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let announced: Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+        assert_eq!(announced["event"], "listening");
+        let addr = announced["addr"].as_str().unwrap();
+        assert!(
+            addr.starts_with("127.0.0.1:"),
+            "loopback by default: {addr}"
+        );
+        Self {
+            child,
+            base: format!("http://{addr}"),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// SIGTERM, then wait: the host must exit 0 within a few seconds.
+    fn stop(mut self) {
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                assert!(status.success(), "exit status {status:?}");
+                return;
+            }
+            assert!(Instant::now() < deadline, "host did not exit after SIGTERM");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for RunningBinary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn write_skill(root: &Path, dir: &str, front_matter: &str) {
+    let path = root.join(dir);
+    std::fs::create_dir_all(&path).unwrap();
+    std::fs::write(
+        path.join("SKILL.md"),
+        format!("---\n{front_matter}---\nDo the thing.\n"),
+    )
+    .unwrap();
+}
+
+#[tokio::test]
+async fn config_and_skills_persist_across_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    write_skill(
+        &data.join("skills"),
+        "notes",
+        "name: notes\ndescription: Take notes\n",
+    );
+    write_skill(&data.join(".pryx/skills"), "broken", "name: [unclosed\n");
+    let client = reqwest::Client::new();
+
+    let host = RunningBinary::start(data, &[]);
+    let health: Value = client
+        .get(host.url("/api/v1/health"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["ports"]["runtime"]["state"], "unavailable");
+    assert_eq!(health["ports"]["config"]["adapter"], "file");
+
+    let config: Value = client
+        .get(host.url("/api/v1/config"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(config["persisted"], false, "no file yet: defaults");
+    let res = client
+        .patch(host.url("/api/v1/config"))
+        .header(
+            "If-Match",
+            format!("\"{}\"", config["revision"].as_str().unwrap()),
+        )
+        .json(&json!({"model_name": "llama3.2", "telegram": {"bot_token": "s3cret"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let written: Value = res.json().await.unwrap();
+    assert_eq!(written["config"]["telegram"]["bot_token"], "<redacted>");
+
+    let file = data.join("config.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("llama3.2") && text.contains("s3cret"));
+    for key in config["config"].as_object().unwrap().keys() {
+        assert!(
+            text.contains(key.as_str()),
+            "first write must be complete; {key} missing"
+        );
+    }
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    let skills: Value = client
+        .get(host.url("/api/v1/skills"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<_> = skills["skills"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        ids.contains(&"notes".to_owned()) && ids.contains(&"broken".to_owned()),
+        "{ids:?}"
+    );
+    let res = client
+        .post(host.url("/api/v1/skills/notes/enable"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    host.stop();
+
+    let host = RunningBinary::start(data, &[]);
+    let config: Value = client
+        .get(host.url("/api/v1/config"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(config["persisted"], true);
+    assert_eq!(config["config"]["model_name"], "llama3.2");
+    let notes: Value = client
+        .get(host.url("/api/v1/skills/notes"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(notes["enabled"], true, "enabled set survives a restart");
+    host.stop();
+}
+
+#[test]
+fn a_second_instance_on_the_same_port_exits_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = RunningBinary::start(dir.path(), &[]);
+    let port = first.base.rsplit(':').next().unwrap().to_owned();
+    let mut second = Command::new(env!("CARGO_BIN_EXE_pryx-core"))
+        .args(["--port", &port, "--data-dir"])
+        .arg(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = second.wait().unwrap();
+    let mut stderr = String::new();
+    second
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(status.code(), Some(2), "stderr: {stderr}");
+    assert!(stderr.contains("already in use"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    first.stop();
+}
+
+#[test]
+fn pryx_home_sets_the_data_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pryx-core"))
+        .args(["--port", "0"])
+        .env("PRYX_HOME", dir.path())
+        .env("PRYX_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let announced: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(announced["data_dir"], dir.path().display().to_string());
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

@@ -1,0 +1,240 @@
+//! [`Host`]: the public entry point. Give it adapters and an address; get a running server and
+//! a handle to stop it.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use axum::Router;
+use pryx_core_api::{
+    ApprovalService, ConfigStore, Ports, RuntimeBridge, Services, SkillRegistry, TelemetrySink,
+};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::events::EventHub;
+use crate::layers::{self, Limits};
+use crate::routes::{self, AppContext};
+
+/// The port Pryx host listens on unless told otherwise.
+pub const DEFAULT_PORT: u16 = 42424;
+
+/// The adapters a host is composed of: one per domain port.
+#[derive(Clone)]
+pub struct Adapters {
+    /// Where the config lives.
+    pub config: Arc<dyn ConfigStore>,
+    /// Where skills are found.
+    pub skills: Arc<dyn SkillRegistry>,
+    /// The agent runtime.
+    pub runtime: Arc<dyn RuntimeBridge>,
+    /// Where telemetry goes.
+    pub telemetry: Arc<dyn TelemetrySink>,
+}
+
+/// Why a host could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// Another process already listens on the address.
+    #[error(
+        "{addr} is already in use: is another Pryx host running? Stop it, or pick another port (--port 0 picks a free one)"
+    )]
+    AddrInUse {
+        /// The address asked for.
+        addr: SocketAddr,
+    },
+    /// The address could not be bound for another reason.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The server failed while running.
+    #[error("the server failed: {0}")]
+    Serve(#[source] std::io::Error),
+    /// The server task ended abnormally.
+    #[error("the server task ended abnormally: {0}")]
+    Task(String),
+}
+
+/// Pryx host: the admin API, the embedded UI and (later) `/ws` on one port.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use pryx_server::{Adapters, Host};
+///
+/// // Any adapters will do; these are the in-memory ones from pryx-testkit.
+/// let t = pryx_testkit::Fixture::default().adapters();
+/// let adapters = Adapters { config: t.config, skills: t.skills, runtime: t.runtime, telemetry: t.telemetry };
+///
+/// let host = Host::builder(adapters).bind("127.0.0.1:0".parse()?).start().await?;
+/// println!("listening on http://{}", host.local_addr());
+/// host.shutdown().await?; // stops accepting, drains requests, shuts the runtime down
+/// # Ok(())
+/// # }
+/// ```
+pub struct Host;
+
+impl Host {
+    /// Starts describing a host made of `adapters`.
+    pub fn builder(adapters: Adapters) -> HostBuilder {
+        HostBuilder {
+            adapters,
+            bind: SocketAddr::from((Ipv4Addr::LOCALHOST, DEFAULT_PORT)),
+            hub: None,
+            approvals: None,
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// Describes a host before it starts. Defaults: `127.0.0.1:42424`, a fresh event hub.
+pub struct HostBuilder {
+    adapters: Adapters,
+    bind: SocketAddr,
+    hub: Option<Arc<EventHub>>,
+    approvals: Option<ApprovalService>,
+    version: String,
+    limits: Limits,
+}
+
+impl HostBuilder {
+    /// Listens on `addr` (port 0 picks a free port; read it back with
+    /// [`RunningHost::local_addr`]).
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.bind = addr;
+        self
+    }
+
+    /// Shares an event hub created earlier, e.g. one a runtime adapter already publishes to.
+    pub fn event_hub(mut self, hub: Arc<EventHub>) -> Self {
+        self.hub = Some(hub);
+        self
+    }
+
+    /// Shares an approval service created earlier, e.g. one a runtime adapter already uses.
+    pub fn approvals(mut self, approvals: ApprovalService) -> Self {
+        self.approvals = Some(approvals);
+        self
+    }
+
+    /// The version shown in health (default: this crate's version).
+    pub fn version(mut self, version: impl Into<String>) -> Self {
+        self.version = version.into();
+        self
+    }
+
+    /// Request limits (body size, timeout).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The router and services this host would serve, without binding a socket (for tests that
+    /// drive the router directly).
+    pub fn into_router(self) -> (Router, Services) {
+        let hub = self
+            .hub
+            .unwrap_or_else(|| EventHub::new(EventHub::DEFAULT_CAPACITY));
+        let ports = Ports {
+            config: self.adapters.config,
+            skills: self.adapters.skills,
+            runtime: self.adapters.runtime,
+            telemetry: self.adapters.telemetry,
+            events: hub.clone(),
+        };
+        let approvals = self
+            .approvals
+            .unwrap_or_else(|| ApprovalService::new(hub.clone()));
+        let services = Services::with_approvals(ports, approvals, self.version);
+        let state = Arc::new(AppContext {
+            services: services.clone(),
+            hub,
+        });
+        (layers::apply(routes::router(state), &self.limits), services)
+    }
+
+    /// Binds the address and starts serving in the background.
+    pub async fn start(self) -> Result<RunningHost, ServerError> {
+        let addr = self.bind;
+        let listener = TcpListener::bind(addr).await.map_err(|source| {
+            if source.kind() == std::io::ErrorKind::AddrInUse {
+                ServerError::AddrInUse { addr }
+            } else {
+                ServerError::Bind { addr, source }
+            }
+        })?;
+        let local_addr = listener
+            .local_addr()
+            .map_err(|source| ServerError::Bind { addr, source })?;
+        let (router, services) = self.into_router();
+        let token = CancellationToken::new();
+        let stop = token.clone();
+        let task = tokio::spawn(async move {
+            let served = axum::serve(listener, router)
+                .with_graceful_shutdown(stop.cancelled_owned())
+                .await
+                .map_err(ServerError::Serve);
+            services.ports.runtime.shutdown().await;
+            if let Err(err) = services.ports.telemetry.flush().await {
+                tracing::warn!(%err, "telemetry flush at shutdown failed");
+            }
+            served
+        });
+        tracing::info!(addr = %local_addr, "pryx host listening");
+        Ok(RunningHost {
+            local_addr,
+            token,
+            task,
+        })
+    }
+}
+
+/// A host that is serving. Dropping it does not stop it; call [`RunningHost::shutdown`] or
+/// use a [`ShutdownHandle`].
+pub struct RunningHost {
+    local_addr: SocketAddr,
+    token: CancellationToken,
+    task: JoinHandle<Result<(), ServerError>>,
+}
+
+impl RunningHost {
+    /// The address actually bound.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// A cloneable handle that stops the host from anywhere (a signal handler, a tray menu).
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        ShutdownHandle(self.token.clone())
+    }
+
+    /// Waits until the host has stopped (after a shutdown was requested), runtime included.
+    pub async fn wait(self) -> Result<(), ServerError> {
+        self.task
+            .await
+            .map_err(|e| ServerError::Task(e.to_string()))?
+    }
+
+    /// Stops accepting connections, lets requests in flight finish, shuts the runtime down,
+    /// and waits for all of it.
+    pub async fn shutdown(self) -> Result<(), ServerError> {
+        self.token.cancel();
+        self.wait().await
+    }
+}
+
+/// Stops a running host. Cloneable; calling it more than once is harmless.
+#[derive(Clone, Debug)]
+pub struct ShutdownHandle(CancellationToken);
+
+impl ShutdownHandle {
+    /// Asks the host to stop gracefully.
+    pub fn shutdown(&self) {
+        self.0.cancel();
+    }
+}

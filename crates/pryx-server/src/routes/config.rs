@@ -1,0 +1,101 @@
+//! `GET|PUT|PATCH /api/v1/config`: the config document with its revision as an `ETag`.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use pryx_core_api::{Config, ConfigView, Value};
+
+use super::AppState;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{ApiJson, IfMatch};
+
+/// A config view sent with its revision as the `ETag`.
+pub(crate) struct ConfigResponse(ConfigView);
+
+impl IntoResponse for ConfigResponse {
+    fn into_response(self) -> Response {
+        let etag = HeaderValue::from_str(&format!("\"{}\"", self.0.revision)).ok();
+        let mut response = Json(self.0).into_response();
+        if let Some(etag) = etag {
+            response.headers_mut().insert(header::ETAG, etag);
+        }
+        response
+    }
+}
+
+/// The config with secrets redacted, and its revision (also the `ETag`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/config",
+    tag = "config",
+    responses(
+        (status = 200, description = "The config", body = ConfigView,
+            headers(("ETag" = String, description = "The revision, for If-Match"))),
+        (status = 500, description = "The stored config cannot be read (`config_unreadable`)", body = ErrorBody)
+    )
+)]
+pub(crate) async fn get_config(State(app): State<AppState>) -> Result<ConfigResponse, ApiError> {
+    Ok(ConfigResponse(app.services.config.get().await?))
+}
+
+/// Replaces the whole config. `If-Match` with the revision read is required. Values equal to
+/// `<redacted>` keep the stored secret; keys the host does not know are kept as sent.
+#[utoipa::path(
+    put,
+    path = "/api/v1/config",
+    tag = "config",
+    params(("If-Match" = String, Header, description = "The revision this write replaces")),
+    request_body(content = Object, description = "The whole config document (the `config` member of GET)"),
+    responses(
+        (status = 200, description = "Written", body = ConfigView,
+            headers(("ETag" = String, description = "The new revision"))),
+        (status = 400, description = "Malformed JSON or If-Match", body = ErrorBody),
+        (status = 412, description = "Stale If-Match (`config_conflict`); details.current_revision", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
+        (status = 422, description = "Invalid config (`config_invalid`); details.fields lists each path", body = ErrorBody),
+        (status = 428, description = "No If-Match (`precondition_required`)", body = ErrorBody),
+        (status = 500, description = "Storage failed; nothing was written", body = ErrorBody)
+    )
+)]
+pub(crate) async fn put_config(
+    State(app): State<AppState>,
+    IfMatch(if_match): IfMatch,
+    ApiJson(config): ApiJson<Config>,
+) -> Result<ConfigResponse, ApiError> {
+    Ok(ConfigResponse(
+        app.services.config.replace(config, if_match).await?,
+    ))
+}
+
+/// Changes part of the config with a JSON Merge Patch (RFC 7396): keys in the patch are set,
+/// `null` removes a key, nested objects merge. `If-Match` is optional: with it the patch applies
+/// only to that revision; without it, to the newest.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/config",
+    tag = "config",
+    params(("If-Match" = Option<String>, Header, description = "Apply only to this revision")),
+    request_body(content = Object, description = "A JSON Merge Patch",
+        content_type = "application/merge-patch+json"),
+    responses(
+        (status = 200, description = "Written", body = ConfigView,
+            headers(("ETag" = String, description = "The new revision"))),
+        (status = 400, description = "Malformed JSON or If-Match", body = ErrorBody),
+        (status = 412, description = "Stale If-Match (`config_conflict`)", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
+        (status = 422, description = "Invalid result (`config_invalid`)", body = ErrorBody),
+        (status = 500, description = "Storage failed; nothing was written", body = ErrorBody)
+    )
+)]
+pub(crate) async fn patch_config(
+    State(app): State<AppState>,
+    IfMatch(if_match): IfMatch,
+    ApiJson(patch): ApiJson<Value>,
+) -> Result<ConfigResponse, ApiError> {
+    Ok(ConfigResponse(
+        app.services.config.patch(patch, if_match).await?,
+    ))
+}

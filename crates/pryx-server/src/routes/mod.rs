@@ -1,0 +1,113 @@
+//! The HTTP routes. Each handler parses, calls one core service and maps the result; the
+//! OpenAPI document is generated from the same handlers.
+
+mod config;
+mod health;
+mod runtime;
+mod skills;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use bytes::Bytes;
+use pryx_core_api::Services;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::ApiError;
+use crate::events::EventHub;
+use crate::ui;
+
+/// What every handler can reach.
+pub(crate) struct AppContext {
+    pub services: Services,
+    #[allow(dead_code)] // read by the /ws routes
+    pub hub: Arc<EventHub>,
+}
+
+pub(crate) type AppState = Arc<AppContext>;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Pryx host admin API",
+        description = "The local admin API of Pryx host. Errors are always \
+            `{\"error\":{\"code\",\"message\",\"details\"}}` with a stable code.",
+        license(name = "MIT OR Apache-2.0")
+    ),
+    tags(
+        (name = "host", description = "Host health and metadata"),
+        (name = "config", description = "The runtime's config.yaml, with optimistic concurrency"),
+        (name = "skills", description = "Skills found on this machine and their enabled state"),
+        (name = "runtime", description = "What the agent runtime offers (answered by the runtime)")
+    )
+)]
+struct ApiDoc;
+
+/// The API routes with their OpenAPI description.
+fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health::health))
+        .routes(routes!(
+            config::get_config,
+            config::put_config,
+            config::patch_config
+        ))
+        .routes(routes!(skills::list_skills))
+        .routes(routes!(skills::get_skill))
+        .routes(routes!(skills::enable_skill))
+        .routes(routes!(skills::disable_skill))
+        .routes(routes!(runtime::list_providers))
+        .routes(routes!(runtime::list_provider_models))
+        .routes(routes!(runtime::list_mcp_tools))
+}
+
+/// Builds the full router: API routes, the OpenAPI document, the UI and the fallbacks.
+pub(crate) fn router(state: AppState) -> Router {
+    let (api, openapi) = api_routes().split_for_parts();
+    let openapi_json = Bytes::from(openapi.to_pretty_json().unwrap_or_else(|_| "{}".into()));
+
+    api.route(
+        "/api/v1/openapi.json",
+        get(move || {
+            let body = openapi_json.clone();
+            async move { ([(header::CONTENT_TYPE, "application/json")], body) }
+        }),
+    )
+    .with_state(state)
+    .fallback(fallback)
+    .method_not_allowed_fallback(method_not_allowed)
+}
+
+/// The OpenAPI document of the API, as served at `/api/v1/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api_routes().split_for_parts().1
+}
+
+fn is_api_path(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/")
+}
+
+async fn fallback(method: Method, uri: Uri, headers: HeaderMap) -> Response {
+    let path = uri.path();
+    if is_api_path(path) {
+        return ApiError::not_found(path).into_response();
+    }
+    if method == Method::GET || method == Method::HEAD {
+        return ui::serve(path, &headers);
+    }
+    method_not_allowed(method, uri).await
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{method} is not allowed on {}", uri.path()),
+    )
+    .into_response()
+}

@@ -1,0 +1,78 @@
+//! Shared setup: a real host on an ephemeral port over the in-memory fixture adapters.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use pryx_server::{Adapters, EventHub, Host, RunningHost};
+use pryx_testkit::{Fixture, TestAdapters};
+
+pub struct TestHost {
+    pub host: RunningHost,
+    pub base: String,
+    pub client: reqwest::Client,
+    pub adapters: TestAdapters,
+    pub hub: Arc<EventHub>,
+}
+
+impl TestHost {
+    pub async fn start() -> Self {
+        Self::start_with(Fixture::default()).await
+    }
+
+    pub async fn start_with(fixture: Fixture) -> Self {
+        let t = fixture.adapters();
+        let hub = EventHub::new(64);
+        let adapters = Adapters {
+            config: t.config.clone(),
+            skills: t.skills.clone(),
+            runtime: t.runtime.clone(),
+            telemetry: t.telemetry.clone(),
+        };
+        let host = Host::builder(adapters)
+            .bind("127.0.0.1:0".parse().unwrap())
+            .event_hub(hub.clone())
+            .start()
+            .await
+            .expect("host starts");
+        let base = format!("http://{}", host.local_addr());
+        Self {
+            host,
+            base,
+            client: reqwest::Client::new(),
+            adapters: t,
+            hub,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+}
+
+/// Reads a JSON body, asserting the status first.
+pub async fn json(response: reqwest::Response, status: u16) -> serde_json::Value {
+    let got = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    assert_eq!(got, status, "unexpected status, body: {text}");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+/// Asserts the standard error shape and returns the code.
+pub async fn error_code(response: reqwest::Response, status: u16) -> String {
+    let body = json(response, status).await;
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    body["error"]["code"]
+        .as_str()
+        .expect("error.code")
+        .to_owned()
+}

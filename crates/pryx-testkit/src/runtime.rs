@@ -1,0 +1,328 @@
+//! A runtime that answers from the fixture.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use pryx_core_api::{
+    ChangeNotice, CoreError, McpTool, Model, Provider, RuntimeBridge, RuntimeState, RuntimeStatus,
+    Value,
+};
+
+use crate::lock;
+
+/// JSON-RPC "method not found".
+const METHOD_NOT_FOUND: i64 = -32601;
+/// JSON-RPC "invalid params".
+const INVALID_PARAMS: i64 = -32602;
+/// Why a down fixture runtime is down.
+const DOWN_REASON: &str = "the fixture runtime is down";
+
+/// A [`RuntimeBridge`] that answers from fixture data, without a process.
+///
+/// Up, its status is `ready` with version `fixture`, and it answers `providers`,
+/// `provider_models`, `mcp_tools` and a few `call` methods:
+///
+/// - `ping` → `{"pong": true}`;
+/// - `sessions.list` → `{"sessions": [...]}` (the fixture's sessions);
+/// - `sessions.get` with `{"id": ...}` → that session, or [`CoreError::RuntimeFailed`] with code
+///   -32602;
+/// - anything else → [`CoreError::RuntimeFailed`] with code -32601 (method not found).
+///
+/// Down (built with [`FixtureRuntime::down`] or switched with [`FixtureRuntime::set_down`]), its
+/// status is `unavailable` and every call fails at once with [`CoreError::RuntimeUnavailable`].
+/// After [`RuntimeBridge::shutdown`] it is `stopped` and fails the same way.
+///
+/// What it is told is recorded: [`FixtureRuntime::notices`] and [`FixtureRuntime::calls`].
+#[derive(Debug, Default)]
+pub struct FixtureRuntime {
+    providers: Vec<Provider>,
+    models: BTreeMap<String, Vec<Model>>,
+    mcp_tools: Vec<McpTool>,
+    sessions: Vec<Value>,
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    down: bool,
+    stopped: bool,
+    shutdowns: u32,
+    notices: Vec<ChangeNotice>,
+    calls: Vec<(String, Value)>,
+}
+
+impl FixtureRuntime {
+    /// A ready runtime offering these providers, models (by provider id) and MCP tools.
+    pub fn new(
+        providers: Vec<Provider>,
+        models: BTreeMap<String, Vec<Model>>,
+        mcp_tools: Vec<McpTool>,
+    ) -> Self {
+        Self {
+            providers,
+            models,
+            mcp_tools,
+            ..Self::default()
+        }
+    }
+
+    /// The same runtime, answering `sessions.list` and `sessions.get` from `sessions` (each
+    /// should be a map with a string `id`).
+    pub fn with_sessions(mut self, sessions: Vec<Value>) -> Self {
+        self.sessions = sessions;
+        self
+    }
+
+    /// A runtime that is down and offers nothing.
+    pub fn down() -> Self {
+        let runtime = Self::default();
+        runtime.set_down(true);
+        runtime
+    }
+
+    /// Takes the runtime down (`true`) or brings it back (`false`), as a crash and a restart
+    /// would. Recorded notices and calls are kept.
+    pub fn set_down(&self, down: bool) {
+        lock(&self.state).down = down;
+    }
+
+    /// The change notices received so far, oldest first.
+    pub fn notices(&self) -> Vec<ChangeNotice> {
+        lock(&self.state).notices.clone()
+    }
+
+    /// The `call`s received so far (method and params), oldest first, answered or not.
+    pub fn calls(&self) -> Vec<(String, Value)> {
+        lock(&self.state).calls.clone()
+    }
+
+    /// How many times `shutdown` was called.
+    pub fn shutdowns(&self) -> u32 {
+        lock(&self.state).shutdowns
+    }
+
+    fn available(&self) -> Result<(), CoreError> {
+        let state = lock(&self.state);
+        let reason = if state.stopped {
+            "the fixture runtime was stopped"
+        } else if state.down {
+            DOWN_REASON
+        } else {
+            return Ok(());
+        };
+        Err(CoreError::RuntimeUnavailable {
+            reason: reason.to_owned(),
+            retry_after_secs: None,
+        })
+    }
+
+    fn session(&self, params: &Value) -> Result<Value, CoreError> {
+        let failed = |message: String| CoreError::RuntimeFailed {
+            method: "sessions.get".into(),
+            code: INVALID_PARAMS,
+            message,
+        };
+        let id = params
+            .as_map()
+            .and_then(|p| p.get("id"))
+            .and_then(Value::as_str)
+            .ok_or_else(|| failed("params must be {\"id\": <string>}".into()))?;
+        self.sessions
+            .iter()
+            .find(|s| s.as_map().and_then(|m| m.get("id")).and_then(Value::as_str) == Some(id))
+            .cloned()
+            .ok_or_else(|| failed(format!("no session with id {id:?}")))
+    }
+}
+
+#[async_trait]
+impl RuntimeBridge for FixtureRuntime {
+    fn status(&self) -> RuntimeStatus {
+        let state = lock(&self.state);
+        if state.stopped {
+            return RuntimeStatus {
+                state: RuntimeState::Stopped,
+                ..RuntimeStatus::unavailable("the fixture runtime was stopped")
+            };
+        }
+        if state.down {
+            return RuntimeStatus::unavailable(DOWN_REASON);
+        }
+        RuntimeStatus {
+            state: RuntimeState::Ready,
+            detail: None,
+            version: Some("fixture".into()),
+            ..RuntimeStatus::unavailable("")
+        }
+    }
+
+    async fn providers(&self) -> Result<Vec<Provider>, CoreError> {
+        self.available()?;
+        Ok(self.providers.clone())
+    }
+
+    async fn provider_models(&self, provider_id: &str) -> Result<Vec<Model>, CoreError> {
+        self.available()?;
+        if let Some(models) = self.models.get(provider_id) {
+            return Ok(models.clone());
+        }
+        if self.providers.iter().any(|p| p.id == provider_id) {
+            return Ok(Vec::new());
+        }
+        Err(CoreError::RuntimeFailed {
+            method: "providers.models".into(),
+            code: INVALID_PARAMS,
+            message: format!("unknown provider {provider_id:?}"),
+        })
+    }
+
+    async fn mcp_tools(&self) -> Result<Vec<McpTool>, CoreError> {
+        self.available()?;
+        Ok(self.mcp_tools.clone())
+    }
+
+    async fn notify(&self, change: ChangeNotice) -> Result<(), CoreError> {
+        self.available()?;
+        lock(&self.state).notices.push(change);
+        Ok(())
+    }
+
+    async fn call(&self, method: &str, params: Value) -> Result<Value, CoreError> {
+        self.available()?;
+        lock(&self.state)
+            .calls
+            .push((method.to_owned(), params.clone()));
+        match method {
+            "ping" => Ok(Value::map([("pong", Value::Bool(true))])),
+            "sessions.list" => Ok(Value::map([(
+                "sessions",
+                Value::List(self.sessions.clone()),
+            )])),
+            "sessions.get" => self.session(&params),
+            _ => Err(CoreError::RuntimeFailed {
+                method: method.to_owned(),
+                code: METHOD_NOT_FOUND,
+                message: "method not found".into(),
+            }),
+        }
+    }
+
+    async fn shutdown(&self) {
+        let mut state = lock(&self.state);
+        state.stopped = true;
+        state.shutdowns += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pryx_core_api::Revision;
+
+    fn runtime() -> FixtureRuntime {
+        let provider = Provider {
+            id: "openai".into(),
+            name: "OpenAI".into(),
+            requires_api_key: true,
+            configured: true,
+        };
+        let models = BTreeMap::from([(
+            "openai".to_owned(),
+            vec![Model {
+                id: "gpt-4o".into(),
+                name: "GPT-4o".into(),
+            }],
+        )]);
+        let session = Value::map([("id", Value::from("s1"))]);
+        FixtureRuntime::new(vec![provider], models, Vec::new()).with_sessions(vec![session])
+    }
+
+    #[tokio::test]
+    async fn ready_runtime_answers_from_the_fixture() {
+        let rt = runtime();
+        let status = rt.status();
+        assert_eq!(status.state, RuntimeState::Ready);
+        assert_eq!(status.version.as_deref(), Some("fixture"));
+        assert_eq!(rt.providers().await.unwrap()[0].id, "openai");
+        assert_eq!(rt.provider_models("openai").await.unwrap()[0].id, "gpt-4o");
+        assert_eq!(
+            rt.provider_models("nope").await.unwrap_err().code(),
+            "runtime_error"
+        );
+        assert!(rt.mcp_tools().await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn calls_answer_a_fixed_set_and_are_recorded() {
+        let rt = runtime();
+        let list = rt.call("sessions.list", Value::Null).await.unwrap();
+        assert_eq!(
+            list.as_map().unwrap()["sessions"],
+            Value::List(vec![Value::map([("id", Value::from("s1"))])])
+        );
+        let params = Value::map([("id", Value::from("s1"))]);
+        assert!(rt.call("sessions.get", params).await.is_ok());
+        let err = rt.call("chat.send", Value::Null).await.unwrap_err();
+        assert!(matches!(err, CoreError::RuntimeFailed { code: -32601, .. }));
+        let methods: Vec<_> = rt.calls().into_iter().map(|(m, _)| m).collect();
+        assert_eq!(methods, ["sessions.list", "sessions.get", "chat.send"]);
+    }
+
+    #[tokio::test]
+    async fn notices_are_recorded_in_order() {
+        let rt = runtime();
+        let notices = [
+            ChangeNotice::ConfigChanged {
+                revision: Revision("mem-2".into()),
+            },
+            ChangeNotice::SkillToggled {
+                id: "a".into(),
+                enabled: true,
+            },
+        ];
+        for n in notices.clone() {
+            rt.notify(n).await.unwrap();
+        }
+        assert_eq!(rt.notices(), notices);
+    }
+
+    #[tokio::test]
+    async fn down_runtime_fails_every_call_fast() {
+        let rt = FixtureRuntime::down();
+        assert_eq!(rt.status().state, RuntimeState::Unavailable);
+        let unavailable = |e: CoreError| e.code() == "runtime_unavailable";
+        assert!(unavailable(rt.providers().await.unwrap_err()));
+        assert!(unavailable(rt.provider_models("openai").await.unwrap_err()));
+        assert!(unavailable(rt.mcp_tools().await.unwrap_err()));
+        assert!(unavailable(rt.call("ping", Value::Null).await.unwrap_err()));
+        let notice = ChangeNotice::SkillToggled {
+            id: "a".into(),
+            enabled: false,
+        };
+        assert!(unavailable(rt.notify(notice).await.unwrap_err()));
+        assert!(rt.notices().is_empty() && rt.calls().is_empty());
+    }
+
+    #[tokio::test]
+    async fn it_can_go_down_and_come_back() {
+        let rt = runtime();
+        rt.set_down(true);
+        assert!(rt.providers().await.is_err());
+        rt.set_down(false);
+        assert!(rt.providers().await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn shutdown_is_idempotent_and_stops_it() {
+        let rt = runtime();
+        rt.shutdown().await;
+        rt.shutdown().await;
+        assert_eq!(rt.status().state, RuntimeState::Stopped);
+        assert_eq!(rt.shutdowns(), 2);
+        assert_eq!(
+            rt.providers().await.unwrap_err().code(),
+            "runtime_unavailable"
+        );
+    }
+}

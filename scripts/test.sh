@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs every check and test of the project. Safe to run on a fresh machine: it installs what
+# it needs (Rust components) itself. CI (.ci/run) calls exactly this script.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain components"
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+
+step "format"
+cargo fmt --all -- --check
+
+step "lint"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "tests (unit, adapters against real files and processes, HTTP against real sockets, doc examples)"
+cargo test --workspace --locked
+
+echo
+echo "all checks passed"
