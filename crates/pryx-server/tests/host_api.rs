@@ -101,9 +101,11 @@ async fn runtime_routes_answer_from_the_runtime_or_503_with_retry_after() {
     let tools = json(h.get("/api/v1/mcp/tools").await, 200).await;
     assert!(tools["tools"][0]["name"].as_str().unwrap().contains(':'));
 
-    let mut fixture = Fixture::default();
-    fixture.runtime = RuntimeMode::Down;
-    let down = TestHost::start_with(fixture).await;
+    let down = TestHost::start_with(Fixture {
+        runtime: RuntimeMode::Down,
+        ..Fixture::default()
+    })
+    .await;
     for path in [
         "/api/v1/providers",
         "/api/v1/mcp/tools",
