@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 use crate::events::EventHub;
 use crate::layers::{self, Limits};
 use crate::routes::{self, AppContext};
+use crate::serve;
 
 /// The port Pryx host listens on unless told otherwise.
 pub const DEFAULT_PORT: u16 = 42424;
@@ -51,9 +52,6 @@ pub enum ServerError {
         /// Why.
         source: std::io::Error,
     },
-    /// The server failed while running.
-    #[error("the server failed: {0}")]
-    Serve(#[source] std::io::Error),
     /// The server task ended abnormally.
     #[error("the server task ended abnormally: {0}")]
     Task(String),
@@ -88,6 +86,8 @@ impl Host {
             approvals: None,
             version: env!("CARGO_PKG_VERSION").to_owned(),
             limits: Limits::default(),
+            websocket: crate::ws::WsConfig::default(),
+            lifecycle: crate::ws::Lifecycle::default(),
         }
     }
 }
@@ -100,6 +100,9 @@ pub struct HostBuilder {
     approvals: Option<ApprovalService>,
     version: String,
     limits: Limits,
+    websocket: crate::ws::WsConfig,
+    /// The shutdown token and the tracker of `/ws` tasks that must end with it.
+    lifecycle: crate::ws::Lifecycle,
 }
 
 impl HostBuilder {
@@ -134,6 +137,12 @@ impl HostBuilder {
         self
     }
 
+    /// Limits and timings of `/ws` (connection cap, message size, lag, ping).
+    pub fn websocket(mut self, config: crate::ws::WsConfig) -> Self {
+        self.websocket = config;
+        self
+    }
+
     /// The router and services this host would serve, without binding a socket (for tests that
     /// drive the router directly).
     pub fn into_router(self) -> (Router, Services) {
@@ -154,6 +163,7 @@ impl HostBuilder {
         let state = Arc::new(AppContext {
             services: services.clone(),
             hub,
+            ws: crate::ws::WsState::new(self.websocket, self.lifecycle),
         });
         (layers::apply(routes::router(state), &self.limits), services)
     }
@@ -171,19 +181,20 @@ impl HostBuilder {
         let local_addr = listener
             .local_addr()
             .map_err(|source| ServerError::Bind { addr, source })?;
+        let limits = self.limits.clone();
+        let lifecycle = self.lifecycle.clone();
         let (router, services) = self.into_router();
-        let token = CancellationToken::new();
+        let token = lifecycle.token().clone();
         let stop = token.clone();
         let task = tokio::spawn(async move {
-            let served = axum::serve(listener, router)
-                .with_graceful_shutdown(stop.cancelled_owned())
-                .await
-                .map_err(ServerError::Serve);
+            serve::serve(listener, router, &limits, stop).await;
+            // `/ws` clients were told `going away` when `stop` fired; let that reach them.
+            lifecycle.drain(std::time::Duration::from_secs(2)).await;
             services.ports.runtime.shutdown().await;
             if let Err(err) = services.ports.telemetry.flush().await {
                 tracing::warn!(%err, "telemetry flush at shutdown failed");
             }
-            served
+            Ok(())
         });
         tracing::info!(addr = %local_addr, "pryx host listening");
         Ok(RunningHost {

@@ -6,7 +6,8 @@
 //! - [`Host`], [`HostBuilder`], [`RunningHost`], [`ShutdownHandle`]: compose adapters into a
 //!   running server (see the example on [`Host`]);
 //! - [`Adapters`]: one adapter per domain port;
-//! - [`EventHub`]: the in-process fan-out of events to live clients;
+//! - [`EventHub`]: the in-process fan-out of events to live clients, with a replay buffer;
+//! - [`WsConfig`]: the limits of `/ws` (protocol: `docs/ws-protocol.md`);
 //! - [`ApiError`]: the one JSON error shape, mapped from `CoreError` in one place;
 //! - [`Limits`]: request limits;
 //! - [`openapi`]: the generated OpenAPI document.
@@ -17,13 +18,16 @@ mod extract;
 mod host;
 mod layers;
 mod routes;
+mod serve;
 mod ui;
+mod ws;
 
 pub use error::{ApiError, ErrorBody, ErrorDetail};
-pub use events::{EventHub, SequencedEvent};
+pub use events::{EventHub, Resume, SequencedEvent, Subscription};
 pub use host::{
     Adapters, DEFAULT_PORT, Host, HostBuilder, RunningHost, ServerError, ShutdownHandle,
 };
 pub use layers::Limits;
 pub use routes::openapi;
 pub use ui::CONTENT_SECURITY_POLICY;
+pub use ws::{PROTOCOL_VERSION as WS_PROTOCOL_VERSION, WsConfig, close_codes as ws_close_codes};

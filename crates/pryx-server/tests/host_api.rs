@@ -139,7 +139,7 @@ async fn unknown_api_paths_and_methods_are_json_errors() {
 #[tokio::test]
 async fn ui_is_served_with_types_fallback_and_security_headers() {
     let h = TestHost::start().await;
-    for path in ["/", "/skills", "/deep/spa/route"] {
+    for path in ["/", "/settings", "/deep/spa/route"] {
         let res = h.get(path).await;
         assert_eq!(res.status(), 200, "{path}");
         assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");

@@ -5,6 +5,7 @@ mod config;
 mod health;
 mod runtime;
 mod skills;
+mod tui_compat;
 
 use std::sync::Arc;
 
@@ -25,8 +26,9 @@ use crate::ui;
 /// What every handler can reach.
 pub(crate) struct AppContext {
     pub services: Services,
-    #[allow(dead_code)] // read by the /ws routes
     pub hub: Arc<EventHub>,
+    /// The `/ws` endpoint's limits, connection cap and shutdown signal.
+    pub ws: crate::ws::WsState,
 }
 
 pub(crate) type AppState = Arc<AppContext>;
@@ -64,6 +66,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(runtime::list_providers))
         .routes(routes!(runtime::list_provider_models))
         .routes(routes!(runtime::list_mcp_tools))
+        .merge(crate::ws::routes())
+        .merge(tui_compat::routes())
 }
 
 /// Builds the full router: API routes, the OpenAPI document, the UI and the fallbacks.
