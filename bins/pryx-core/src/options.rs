@@ -15,9 +15,35 @@ pub struct Options {
     #[arg(long, env = "PRYX_PORT", default_value_t = pryx_server::DEFAULT_PORT)]
     pub port: u16,
 
-    /// Address to listen on. Loopback by default: the admin API is for this machine.
+    /// Address to listen on. Loopback by default: the admin API is for this machine. Anything
+    /// else also needs --allow-remote.
     #[arg(long, env = "PRYX_BIND", default_value = "127.0.0.1")]
     pub bind: IpAddr,
+
+    /// Allow --bind to name a non-loopback address (the admin API, still token-protected, then
+    /// answers other machines).
+    #[arg(long, env = "PRYX_ALLOW_REMOTE")]
+    pub allow_remote: bool,
+
+    /// Extra host name accepted in the Host header (besides localhost, 127.0.0.1, [::1]).
+    /// Repeatable.
+    #[arg(
+        long = "allow-host",
+        value_name = "NAME",
+        env = "PRYX_ALLOWED_HOSTS",
+        value_delimiter = ','
+    )]
+    pub allowed_hosts: Vec<String>,
+
+    /// Extra browser origin allowed to make changes (e.g. http://localhost:5173 for a UI dev
+    /// server). Repeatable.
+    #[arg(
+        long = "allow-origin",
+        value_name = "ORIGIN",
+        env = "PRYX_ALLOWED_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub allowed_origins: Vec<String>,
 
     /// Data directory holding config.yaml, skills.yaml and skills/ [default: ~/.pryx]
     #[arg(long, env = "PRYX_HOME")]

@@ -15,6 +15,8 @@ use tokio_util::sync::CancellationToken;
 use crate::events::EventHub;
 use crate::layers::{self, Limits};
 use crate::routes::{self, AppContext};
+use crate::security::{AdminToken, Security, SecurityPolicy, guard};
+use crate::serve;
 
 /// The port Pryx host listens on unless told otherwise.
 pub const DEFAULT_PORT: u16 = 42424;
@@ -51,9 +53,6 @@ pub enum ServerError {
         /// Why.
         source: std::io::Error,
     },
-    /// The server failed while running.
-    #[error("the server failed: {0}")]
-    Serve(#[source] std::io::Error),
     /// The server task ended abnormally.
     #[error("the server task ended abnormally: {0}")]
     Task(String),
@@ -88,6 +87,7 @@ impl Host {
             approvals: None,
             version: env!("CARGO_PKG_VERSION").to_owned(),
             limits: Limits::default(),
+            security: SecurityPolicy::new(AdminToken::generate()),
         }
     }
 }
@@ -100,6 +100,7 @@ pub struct HostBuilder {
     approvals: Option<ApprovalService>,
     version: String,
     limits: Limits,
+    security: SecurityPolicy,
 }
 
 impl HostBuilder {
@@ -134,6 +135,18 @@ impl HostBuilder {
         self
     }
 
+    /// Who may talk to the host: the admin token, extra host names and origins (default: a
+    /// fresh random token, loopback names only; read it back with [`HostBuilder::admin_token`]).
+    pub fn security(mut self, policy: SecurityPolicy) -> Self {
+        self.security = policy;
+        self
+    }
+
+    /// The admin token clients must present.
+    pub fn admin_token(&self) -> &AdminToken {
+        &self.security.token
+    }
+
     /// The router and services this host would serve, without binding a socket (for tests that
     /// drive the router directly).
     pub fn into_router(self) -> (Router, Services) {
@@ -151,15 +164,19 @@ impl HostBuilder {
             .approvals
             .unwrap_or_else(|| ApprovalService::new(hub.clone()));
         let services = Services::with_approvals(ports, approvals, self.version);
+        let security = Arc::new(Security::new(self.security, self.bind.port()));
         let state = Arc::new(AppContext {
             services: services.clone(),
             hub,
+            security: security.clone(),
         });
-        (layers::apply(routes::router(state), &self.limits), services)
+        let router =
+            routes::router(state).layer(axum::middleware::from_fn_with_state(security, guard));
+        (layers::apply(router, &self.limits), services)
     }
 
     /// Binds the address and starts serving in the background.
-    pub async fn start(self) -> Result<RunningHost, ServerError> {
+    pub async fn start(mut self) -> Result<RunningHost, ServerError> {
         let addr = self.bind;
         let listener = TcpListener::bind(addr).await.map_err(|source| {
             if source.kind() == std::io::ErrorKind::AddrInUse {
@@ -171,19 +188,21 @@ impl HostBuilder {
         let local_addr = listener
             .local_addr()
             .map_err(|source| ServerError::Bind { addr, source })?;
+        if !local_addr.ip().is_loopback() && !local_addr.ip().is_unspecified() {
+            self.security.extra_hosts.push(host_name(local_addr.ip()));
+        }
+        self.bind = local_addr;
+        let limits = self.limits.clone();
         let (router, services) = self.into_router();
         let token = CancellationToken::new();
         let stop = token.clone();
         let task = tokio::spawn(async move {
-            let served = axum::serve(listener, router)
-                .with_graceful_shutdown(stop.cancelled_owned())
-                .await
-                .map_err(ServerError::Serve);
+            serve::serve(listener, router, &limits, stop).await;
             services.ports.runtime.shutdown().await;
             if let Err(err) = services.ports.telemetry.flush().await {
                 tracing::warn!(%err, "telemetry flush at shutdown failed");
             }
-            served
+            Ok(())
         });
         tracing::info!(addr = %local_addr, "pryx host listening");
         Ok(RunningHost {
@@ -191,6 +210,13 @@ impl HostBuilder {
             token,
             task,
         })
+    }
+}
+
+fn host_name(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => format!("[{v6}]"),
     }
 }
 

@@ -20,6 +20,12 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// Longest a request may take before it is answered with `request_timeout`.
     pub request_timeout: Duration,
+    /// Longest a client may take to send its request headers (slow-loris defence).
+    pub header_read_timeout: Duration,
+    /// Largest request head (request line + headers) accepted, in bytes.
+    pub max_header_bytes: usize,
+    /// Most connections open at once; more are closed on accept.
+    pub max_connections: usize,
 }
 
 impl Default for Limits {
@@ -27,6 +33,9 @@ impl Default for Limits {
         Self {
             max_body_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            header_read_timeout: Duration::from_secs(10),
+            max_header_bytes: 64 * 1024,
+            max_connections: 1024,
         }
     }
 }

@@ -9,6 +9,8 @@
 //! - [`EventHub`]: the in-process fan-out of events to live clients;
 //! - [`ApiError`]: the one JSON error shape, mapped from `CoreError` in one place;
 //! - [`Limits`]: request limits;
+//! - [`SecurityPolicy`], [`AdminToken`]: who may talk to the host (token, Host and Origin
+//!   allow-lists, browser login);
 //! - [`openapi`]: the generated OpenAPI document.
 
 mod error;
@@ -17,6 +19,8 @@ mod extract;
 mod host;
 mod layers;
 mod routes;
+mod security;
+mod serve;
 mod ui;
 
 pub use error::{ApiError, ErrorBody, ErrorDetail};
@@ -26,4 +30,5 @@ pub use host::{
 };
 pub use layers::Limits;
 pub use routes::openapi;
+pub use security::{AdminToken, MIN_TOKEN_LEN, SESSION_COOKIE, SecurityPolicy, WeakToken};
 pub use ui::CONTENT_SECURITY_POLICY;

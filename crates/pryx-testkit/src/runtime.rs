@@ -170,10 +170,8 @@ impl RuntimeBridge for FixtureRuntime {
         if self.providers.iter().any(|p| p.id == provider_id) {
             return Ok(Vec::new());
         }
-        Err(CoreError::RuntimeFailed {
-            method: "providers.models".into(),
-            code: INVALID_PARAMS,
-            message: format!("unknown provider {provider_id:?}"),
+        Err(CoreError::ProviderNotFound {
+            id: provider_id.to_owned(),
         })
     }
 
