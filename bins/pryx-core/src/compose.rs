@@ -4,8 +4,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use pryx_ipc::NoRuntime;
-use pryx_server::{Adapters, AdminToken, Host, MIN_TOKEN_LEN, SecurityPolicy};
+use pryx_core_api::{ApprovalService, RuntimeBridge, TelemetrySink};
+use pryx_ipc::{HostHandles, NoRuntime, SidecarBridge, SidecarConfig};
+use pryx_server::{Adapters, AdminToken, EventHub, Host, MIN_TOKEN_LEN, SecurityPolicy, bind_std};
 use pryx_store::{FileConfigStore, MachineProbe, SkillDirectories, SkillRoots, TokenFile};
 use pryx_telemetry::NoopTelemetry;
 
@@ -23,13 +24,6 @@ pub async fn run(options: Options) -> Result<(), StartError> {
         .and_then(|p| p.parent().map(PathBuf::from));
     let roots =
         SkillRoots::standard(&data_dir, exe_dir, cwd).with_env(|name| std::env::var(name).ok());
-
-    let adapters = Adapters {
-        config: Arc::new(FileConfigStore::new(&data_dir)),
-        skills: Arc::new(SkillDirectories::new(roots, MachineProbe::from_process())),
-        runtime: Arc::new(NoRuntime::default()),
-        telemetry: Arc::new(NoopTelemetry),
-    };
 
     let addr = SocketAddr::new(options.bind, options.port);
     if !options.bind.is_loopback() {
@@ -53,10 +47,37 @@ pub async fn run(options: Options) -> Result<(), StartError> {
     policy.extra_hosts = options.allowed_hosts.clone();
     policy.extra_origins = options.allowed_origins.clone();
 
-    // Listen for signals before announcing the address, so a stop right after start is clean.
+    // Take the port before starting anything (a second host must not spawn a second runtime),
+    // and listen for signals before announcing the address, so a stop right after start is clean.
+    let listener = bind_std(addr)?;
     let mut signals = StopSignals::install()?;
+
+    let events = EventHub::new(EventHub::DEFAULT_CAPACITY);
+    let approvals = ApprovalService::new(events.clone());
+    let telemetry: Arc<dyn TelemetrySink> = Arc::new(NoopTelemetry);
+    let runtime: Arc<dyn RuntimeBridge> = match &options.runtime {
+        Some(program) => {
+            let config = SidecarConfig::new(program).with_args(options.runtime_args.clone());
+            let handles = HostHandles {
+                events: events.clone(),
+                approvals: approvals.clone(),
+                telemetry: telemetry.clone(),
+            };
+            SidecarBridge::start(config, handles)
+        }
+        None => Arc::new(NoRuntime::default()),
+    };
+    let adapters = Adapters {
+        config: Arc::new(FileConfigStore::new(&data_dir)),
+        skills: Arc::new(SkillDirectories::new(roots, MachineProbe::from_process())),
+        runtime,
+        telemetry,
+    };
+
     let host = Host::builder(adapters)
-        .bind(addr)
+        .listener(listener)
+        .event_hub(events)
+        .approvals(approvals)
         .security(policy)
         .start()
         .await?;

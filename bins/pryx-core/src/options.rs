@@ -49,6 +49,16 @@ pub struct Options {
     #[arg(long, env = "PRYX_HOME")]
     pub data_dir: Option<PathBuf>,
 
+    /// The agent runtime to start and supervise (a program path or a name on PATH). Without
+    /// one, the host runs and reports the runtime `unavailable`. Deliberately not read from
+    /// config.yaml: a config the API can write must never name a program the host runs.
+    #[arg(long, env = "PRYX_RUNTIME", value_name = "PROGRAM")]
+    pub runtime: Option<PathBuf>,
+
+    /// An argument for the runtime program. Repeatable.
+    #[arg(long = "runtime-arg", value_name = "ARG", allow_hyphen_values = true)]
+    pub runtime_args: Vec<String>,
+
     /// Worker threads for the async runtime [default: 2, or fewer on a 1-core machine].
     #[arg(long, env = "PRYX_WORKER_THREADS")]
     pub threads: Option<usize>,

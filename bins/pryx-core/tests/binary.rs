@@ -317,3 +317,114 @@ fn binding_a_non_loopback_address_needs_an_explicit_flag() {
     assert!(stderr.contains("--allow-remote"), "{stderr}");
     assert!(output.stdout.is_empty());
 }
+
+/// The reference runtime, built next to this binary by `cargo test --workspace`.
+fn reference_runtime() -> std::path::PathBuf {
+    let exe = std::path::PathBuf::from(env!("CARGO_BIN_EXE_pryx-core"));
+    let path = exe.with_file_name("pryx-runtime-ref");
+    assert!(
+        path.exists(),
+        "build it first: cargo build -p pryx-runtime-ref ({})",
+        path.display()
+    );
+    path
+}
+
+async fn wait_for_state(client: &reqwest::Client, url: &str, state: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let health: Value = client.get(url).send().await.unwrap().json().await.unwrap();
+        if health["ports"]["runtime"]["state"] == state {
+            return health;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "runtime never became {state}: {health}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_supervised_runtime_answers_and_is_restarted_after_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = reference_runtime();
+    let host = RunningBinary::start(dir.path(), &["--runtime", runtime.to_str().unwrap()]);
+    let client = host.client.clone();
+    let health_url = host.url("/api/v1/health");
+    let health = wait_for_state(&client, &health_url, "ready").await;
+    let pid = health["ports"]["runtime"]["pid"]
+        .as_i64()
+        .expect("runtime pid");
+
+    let providers: Value = client
+        .get(host.url("/api/v1/providers"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        !providers["providers"].as_array().unwrap().is_empty(),
+        "{providers}"
+    );
+    let tools: Value = client
+        .get(host.url("/api/v1/mcp/tools"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        tools["tools"][0]["name"].as_str().unwrap().contains(':'),
+        "{tools}"
+    );
+    let res = client
+        .get(host.url("/api/v1/providers/no-such-provider/models"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+
+    // Kill the runtime: the host keeps serving, says so, and brings it back.
+    unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+    let started = Instant::now();
+    let res = client
+        .get(host.url("/api/v1/providers"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(11),
+        "no request outlives its timeout"
+    );
+    assert!(
+        matches!(res.status().as_u16(), 200 | 503),
+        "{}",
+        res.status()
+    );
+    let health = wait_for_state(&client, &health_url, "ready").await;
+    assert_eq!(health["ports"]["runtime"]["restarts"], 1);
+    assert_ne!(health["ports"]["runtime"]["pid"].as_i64(), Some(pid));
+    let res = client
+        .get(host.url("/api/v1/providers"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+
+    // Stopping the host stops the runtime: no orphan.
+    let pid = health["ports"]["runtime"]["pid"].as_i64().unwrap();
+    let _ = host.stop();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while std::path::Path::new(&format!("/proc/{pid}")).exists() {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        if stat.contains(") Z ") {
+            break; // a zombie is dead; its parent (the test's host) is gone
+        }
+        assert!(Instant::now() < deadline, "runtime {pid} outlived the host");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

@@ -88,6 +88,7 @@ impl Host {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             limits: Limits::default(),
             security: SecurityPolicy::new(AdminToken::generate()),
+            listener: None,
         }
     }
 }
@@ -101,6 +102,7 @@ pub struct HostBuilder {
     version: String,
     limits: Limits,
     security: SecurityPolicy,
+    listener: Option<std::net::TcpListener>,
 }
 
 impl HostBuilder {
@@ -142,6 +144,13 @@ impl HostBuilder {
         self
     }
 
+    /// Serves on a socket bound earlier (e.g. to learn that the port is taken before starting
+    /// anything else); overrides [`HostBuilder::bind`].
+    pub fn listener(mut self, listener: std::net::TcpListener) -> Self {
+        self.listener = Some(listener);
+        self
+    }
+
     /// The admin token clients must present.
     pub fn admin_token(&self) -> &AdminToken {
         &self.security.token
@@ -178,13 +187,13 @@ impl HostBuilder {
     /// Binds the address and starts serving in the background.
     pub async fn start(mut self) -> Result<RunningHost, ServerError> {
         let addr = self.bind;
-        let listener = TcpListener::bind(addr).await.map_err(|source| {
-            if source.kind() == std::io::ErrorKind::AddrInUse {
-                ServerError::AddrInUse { addr }
-            } else {
-                ServerError::Bind { addr, source }
-            }
-        })?;
+        let listener = match self.listener.take() {
+            Some(std_listener) => std_listener
+                .set_nonblocking(true)
+                .and_then(|()| TcpListener::from_std(std_listener))
+                .map_err(|source| ServerError::Bind { addr, source })?,
+            None => bind(addr).await?,
+        };
         let local_addr = listener
             .local_addr()
             .map_err(|source| ServerError::Bind { addr, source })?;
@@ -211,6 +220,29 @@ impl HostBuilder {
             task,
         })
     }
+}
+
+/// Binds `addr`, naming the usual "already in use" case clearly.
+async fn bind(addr: SocketAddr) -> Result<TcpListener, ServerError> {
+    TcpListener::bind(addr).await.map_err(|source| {
+        if source.kind() == std::io::ErrorKind::AddrInUse {
+            ServerError::AddrInUse { addr }
+        } else {
+            ServerError::Bind { addr, source }
+        }
+    })
+}
+
+/// Binds `addr` synchronously (for composition roots that must know the port is theirs before
+/// starting anything else), naming the "already in use" case clearly.
+pub fn bind_std(addr: SocketAddr) -> Result<std::net::TcpListener, ServerError> {
+    std::net::TcpListener::bind(addr).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::AddrInUse {
+            ServerError::AddrInUse { addr }
+        } else {
+            ServerError::Bind { addr, source }
+        }
+    })
 }
 
 fn host_name(ip: std::net::IpAddr) -> String {

@@ -26,7 +26,7 @@ mod ui;
 pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use events::{EventHub, SequencedEvent};
 pub use host::{
-    Adapters, DEFAULT_PORT, Host, HostBuilder, RunningHost, ServerError, ShutdownHandle,
+    Adapters, DEFAULT_PORT, Host, HostBuilder, RunningHost, ServerError, ShutdownHandle, bind_std,
 };
 pub use layers::Limits;
 pub use routes::openapi;

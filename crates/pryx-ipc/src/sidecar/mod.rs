@@ -1,0 +1,212 @@
+//! The runtime as a supervised child process: [`SidecarBridge`] implements the
+//! [`RuntimeBridge`] port over a [`Peer`] connected to the child's stdio.
+//!
+//! Life cycle: `starting` (spawned, handshake running) → `ready` → on exit `restarting`
+//! (exponential backoff with jitter) → `ready` again, or `failed` once the restart budget is
+//! spent or the runtime turns out incompatible; `stopped` after [`RuntimeBridge::shutdown`].
+//! Every change is published as a `runtime.status` event. Calls made while not `ready` fail at
+//! once with `runtime_unavailable` and a retry hint.
+
+mod config;
+mod process;
+mod status;
+mod stderr;
+mod supervisor;
+
+pub use config::{RestartPolicy, SidecarConfig};
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use pryx_core_api::{
+    ChangeNotice, CoreError, McpTool, Model, Provider, RuntimeBridge, RuntimeState, RuntimeStatus,
+    Value,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio_util::sync::CancellationToken;
+
+use self::status::StatusCell;
+use self::stderr::StderrTail;
+use self::supervisor::Supervisor;
+use crate::error::IpcError;
+use crate::host::{HostHandler, HostHandles};
+use crate::message::codes;
+use crate::peer::Peer;
+use crate::protocol::{
+    ConfigChangedParams, McpToolsResult, ModelsParams, ModelsResult, ProvidersResult,
+    SkillsChangedParams, methods,
+};
+
+/// The agent runtime as a supervised sidecar process, speaking JSON-RPC over its stdio.
+pub struct SidecarBridge {
+    config: Arc<SidecarConfig>,
+    cell: Arc<StatusCell>,
+    stop: CancellationToken,
+}
+
+#[derive(Serialize)]
+struct NoParams {}
+
+impl SidecarBridge {
+    /// Starts supervising the runtime described by `config`, serving its calls to the host with
+    /// `host`. Returns at once, with status `starting`; must be called inside a Tokio runtime.
+    pub fn start(config: SidecarConfig, host: HostHandles) -> Arc<SidecarBridge> {
+        let config = Arc::new(config);
+        let cell = Arc::new(StatusCell::new(
+            host.events.clone(),
+            format!("starting {}", config.program.display()),
+        ));
+        let stop = CancellationToken::new();
+        let handler = Arc::new(HostHandler::new(host, config.approval_timeout));
+        let supervisor = Supervisor {
+            config: config.clone(),
+            cell: cell.clone(),
+            handler,
+            tail: StderrTail::new(config.stderr_lines),
+            stop: stop.clone(),
+        };
+        tokio::spawn(supervisor.run());
+        Arc::new(SidecarBridge { config, cell, stop })
+    }
+
+    /// The config it runs with.
+    pub fn config(&self) -> &SidecarConfig {
+        &self.config
+    }
+
+    /// Waits up to `timeout` for a status that satisfies `pred`; returns it, or `None` when
+    /// the time passed first.
+    pub async fn wait_for(
+        &self,
+        timeout: Duration,
+        mut pred: impl FnMut(&RuntimeStatus) -> bool,
+    ) -> Option<RuntimeStatus> {
+        let mut rx = self.cell.subscribe();
+        let found = tokio::time::timeout(timeout, rx.wait_for(|s| pred(&s.status))).await;
+        match found {
+            Ok(Ok(snapshot)) => Some(snapshot.status.clone()),
+            _ => None,
+        }
+    }
+
+    /// Calls `method` on the runtime with the call timeout and decodes the result as `T`.
+    pub async fn request<P, T>(&self, method: &str, params: &P) -> Result<T, CoreError>
+    where
+        P: Serialize + ?Sized,
+        T: DeserializeOwned,
+    {
+        let peer = self.ready_peer()?;
+        Ok(peer.call(method, params, self.config.call_timeout).await?)
+    }
+
+    /// The connection, if the runtime is ready; otherwise why not, with a retry hint.
+    fn ready_peer(&self) -> Result<Peer, IpcError> {
+        self.cell.read(|s| {
+            if let (RuntimeState::Ready, Some(peer)) = (s.status.state, &s.peer) {
+                return Ok(peer.clone());
+            }
+            let detail = s.status.detail.as_deref().unwrap_or("no detail");
+            let (reason, retry_after) = match s.status.state {
+                RuntimeState::Restarting => {
+                    let wait = s
+                        .retry_at
+                        .map(|at| at.saturating_duration_since(Instant::now()))
+                        .unwrap_or_default();
+                    (
+                        format!("it is restarting ({detail})"),
+                        Some(wait + Duration::from_secs(1)),
+                    )
+                }
+                RuntimeState::Starting | RuntimeState::Ready => {
+                    ("it is starting".to_owned(), Some(Duration::from_secs(1)))
+                }
+                RuntimeState::Failed => (format!("it failed ({detail})"), None),
+                RuntimeState::Stopped => ("it was stopped".to_owned(), None),
+                RuntimeState::Unavailable => (detail.to_owned(), None),
+            };
+            Err(IpcError::NotReady {
+                reason,
+                retry_after,
+            })
+        })
+    }
+}
+
+#[async_trait]
+impl RuntimeBridge for SidecarBridge {
+    fn status(&self) -> RuntimeStatus {
+        self.cell.status()
+    }
+
+    async fn providers(&self) -> Result<Vec<Provider>, CoreError> {
+        let result: ProvidersResult = self
+            .request(methods::ADMIN_PROVIDERS_LIST, &NoParams {})
+            .await?;
+        Ok(result.providers)
+    }
+
+    async fn provider_models(&self, provider_id: &str) -> Result<Vec<Model>, CoreError> {
+        let params = ModelsParams {
+            provider_id: provider_id.to_owned(),
+        };
+        let result: Result<ModelsResult, CoreError> =
+            self.request(methods::ADMIN_PROVIDERS_MODELS, &params).await;
+        match result {
+            Ok(result) => Ok(result.models),
+            // The protocol's "not found" for this call means: no such provider.
+            Err(CoreError::RuntimeFailed { code, .. }) if code == codes::NOT_FOUND => {
+                Err(CoreError::ProviderNotFound {
+                    id: provider_id.to_owned(),
+                })
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    async fn mcp_tools(&self) -> Result<Vec<McpTool>, CoreError> {
+        let result: McpToolsResult = self.request(methods::ADMIN_MCP_LIST, &NoParams {}).await?;
+        Ok(result.tools)
+    }
+
+    async fn notify(&self, change: ChangeNotice) -> Result<(), CoreError> {
+        let peer = self.ready_peer()?;
+        let sent = match change {
+            ChangeNotice::ConfigChanged { revision } => peer.notify(
+                methods::CONFIG_CHANGED,
+                &ConfigChangedParams {
+                    revision: revision.0,
+                },
+            ),
+            ChangeNotice::SkillToggled { id, enabled } => peer.notify(
+                methods::SKILLS_CHANGED,
+                &SkillsChangedParams { id, enabled },
+            ),
+        };
+        Ok(sent?)
+    }
+
+    async fn call(&self, method: &str, params: Value) -> Result<Value, CoreError> {
+        if methods::HOST_RESERVED.contains(&method) {
+            return Err(CoreError::RuntimeFailed {
+                method: method.to_owned(),
+                code: codes::INVALID_REQUEST,
+                message: format!("{method} is reserved for the host and cannot be forwarded"),
+            });
+        }
+        // JSON-RPC params are structured: absent params travel as `{}`, never `null`.
+        let params = match params {
+            Value::Null => Value::Map(Default::default()),
+            other => other,
+        };
+        self.request(method, &params).await
+    }
+
+    async fn shutdown(&self) {
+        self.stop.cancel();
+        let _ = self
+            .wait_for(Duration::MAX, |s| s.state == RuntimeState::Stopped)
+            .await;
+    }
+}

@@ -1,0 +1,334 @@
+//! The supervisor task: spawn, handshake, watch; on exit restart with backoff or give up; on
+//! shutdown ask, wait, SIGTERM, SIGKILL. It owns the child process; nothing else touches it.
+
+use std::io;
+use std::process::ExitStatus;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use pryx_core_api::{RuntimeState, RuntimeStatus, Value};
+use tokio::process::Child;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use super::config::{RestartBudget, SidecarConfig};
+use super::process::{self, SIGKILL, SIGTERM, signal_group};
+use super::status::StatusCell;
+use super::stderr::{self, StderrTail};
+use crate::error::IpcError;
+use crate::peer::{Handler, Peer, PeerConfig};
+use crate::protocol::{
+    self, HostCapabilities, InitializeParams, PROTOCOL_VERSION, PeerInfo, methods,
+};
+
+/// How long to wait for the last stderr lines after the runtime exits.
+const STDERR_DRAIN: Duration = Duration::from_millis(300);
+/// After stdout closes, how long to wait for the process to exit on its own.
+const EXIT_AFTER_EOF: Duration = Duration::from_millis(200);
+
+/// Everything the supervisor task needs.
+pub(crate) struct Supervisor {
+    pub(crate) config: Arc<SidecarConfig>,
+    pub(crate) cell: Arc<StatusCell>,
+    pub(crate) handler: Arc<dyn Handler>,
+    pub(crate) tail: StderrTail,
+    pub(crate) stop: CancellationToken,
+}
+
+/// How one run of the runtime ended.
+enum Ended {
+    /// The host asked it to stop, and it did.
+    Stopped,
+    /// It exited, crashed, or failed to start or to shake hands; a restart may help.
+    Crashed(String),
+    /// It speaks another protocol; a restart will not help.
+    Incompatible(String),
+}
+
+/// One running child and what belongs to it.
+struct Running {
+    child: Child,
+    pid: u32,
+    peer: Peer,
+    stderr: JoinHandle<()>,
+}
+
+impl Supervisor {
+    /// Runs until shutdown; the last state it sets is `stopped`.
+    pub(crate) async fn run(self) {
+        let mut budget = RestartBudget::new(self.config.restart.clone());
+        let mut restarts = 0u32;
+        loop {
+            let detail = match self.run_once(restarts).await {
+                Ended::Stopped => break,
+                Ended::Incompatible(reason) => {
+                    self.fail(reason);
+                    self.stop.cancelled().await;
+                    break;
+                }
+                Ended::Crashed(detail) => detail,
+            };
+            if self.stop.is_cancelled() {
+                break;
+            }
+            let Some((attempt, delay)) = budget.next_delay(Instant::now()) else {
+                let policy = budget.policy();
+                self.fail(format!(
+                    "gave up after {} restarts within {} s; last failure: {detail}",
+                    policy.max_restarts,
+                    policy.window.as_secs()
+                ));
+                self.stop.cancelled().await;
+                break;
+            };
+            let last_stderr = self.tail.snapshot();
+            let max = budget.policy().max_restarts;
+            self.cell.update(|s| {
+                s.peer = None;
+                s.retry_at = Some(Instant::now() + delay);
+                s.status.state = RuntimeState::Restarting;
+                s.status.detail = Some(format!(
+                    "{detail}; restart {} of {max} in {} ms",
+                    attempt + 1,
+                    delay.as_millis()
+                ));
+                s.status.pid = None;
+                s.status.last_stderr = last_stderr;
+            });
+            tokio::select! {
+                _ = tokio::time::sleep(delay) => {}
+                _ = self.stop.cancelled() => break,
+            }
+            restarts += 1;
+        }
+        self.cell.update(|s| {
+            s.peer = None;
+            s.retry_at = None;
+            s.status.state = RuntimeState::Stopped;
+            s.status.detail = Some("stopped by the host".to_owned());
+            s.status.pid = None;
+        });
+    }
+
+    fn fail(&self, detail: String) {
+        let last_stderr = self.tail.snapshot();
+        self.cell.update(|s| {
+            s.peer = None;
+            s.retry_at = None;
+            s.status.state = RuntimeState::Failed;
+            s.status.detail = Some(detail);
+            s.status.pid = None;
+            s.status.last_stderr = last_stderr;
+        });
+    }
+
+    async fn run_once(&self, restarts: u32) -> Ended {
+        let program = self.config.program.display().to_string();
+        self.cell.update(|s| {
+            s.peer = None;
+            s.retry_at = None;
+            s.status = RuntimeStatus {
+                state: RuntimeState::Starting,
+                detail: Some(format!("starting {program}")),
+                version: None,
+                protocol_version: None,
+                pid: None,
+                restarts,
+                last_stderr: Vec::new(),
+            };
+        });
+        let mut run = match self.spawn().await {
+            Ok(run) => run,
+            Err(e) => return Ended::Crashed(e.to_string()),
+        };
+        let pid = run.pid;
+        self.cell.update(|s| s.status.pid = Some(pid));
+
+        let params = self.init_params();
+        let handshake = tokio::select! {
+            result = protocol::initialize(&run.peer, &params, self.config.handshake_timeout) => result,
+            status = run.child.wait() => {
+                let detail = exit_detail(&status);
+                self.after_exit(run, &detail).await;
+                return Ended::Crashed(format!("the runtime exited during the handshake ({detail})"));
+            }
+            _ = self.stop.cancelled() => {
+                self.stop_gracefully(run).await;
+                return Ended::Stopped;
+            }
+        };
+        let init = match handshake {
+            Ok(init) => init,
+            Err(IpcError::Incompatible { reason }) => {
+                self.kill(run, "the runtime is incompatible").await;
+                return Ended::Incompatible(reason);
+            }
+            Err(e) => {
+                self.kill(run, "the handshake failed").await;
+                return Ended::Crashed(format!("the handshake failed: {e}"));
+            }
+        };
+        tracing::info!(
+            target: "pryx_ipc",
+            pid,
+            runtime = %init.runtime.name,
+            version = %init.runtime.version,
+            protocol = %init.protocol_version,
+            methods = ?init.capabilities.methods,
+            "runtime handshake done"
+        );
+        self.cell.update(|s| {
+            s.peer = Some(run.peer.clone());
+            s.status.state = RuntimeState::Ready;
+            s.status.detail = None;
+            s.status.version = Some(init.runtime.version.clone());
+            s.status.protocol_version = Some(init.protocol_version.clone());
+        });
+
+        let peer = run.peer.clone();
+        tokio::select! {
+            status = run.child.wait() => {
+                self.cell.update(|s| s.peer = None);
+                let detail = exit_detail(&status);
+                self.after_exit(run, &detail).await;
+                Ended::Crashed(format!("the runtime exited ({detail})"))
+            }
+            reason = peer.closed() => {
+                self.cell.update(|s| s.peer = None);
+                // Usually the process is exiting; prefer its exit status as the reason.
+                match tokio::time::timeout(EXIT_AFTER_EOF, run.child.wait()).await {
+                    Ok(status) => {
+                        let detail = exit_detail(&status);
+                        self.after_exit(run, &detail).await;
+                        Ended::Crashed(format!("the runtime exited ({detail})"))
+                    }
+                    Err(_) => {
+                        self.kill(run, &reason).await;
+                        Ended::Crashed(format!("lost the connection to the runtime: {reason}"))
+                    }
+                }
+            }
+            _ = self.stop.cancelled() => {
+                self.cell.update(|s| s.peer = None);
+                self.stop_gracefully(run).await;
+                Ended::Stopped
+            }
+        }
+    }
+
+    async fn spawn(&self) -> Result<Running, IpcError> {
+        let spawn_error = |source| IpcError::Spawn {
+            program: self.config.program.display().to_string(),
+            source,
+        };
+        let mut child = process::spawn(&self.config).await.map_err(spawn_error)?;
+        let pid = child.id().unwrap_or(0);
+        let (Some(stdin), Some(stdout), Some(stderr)) =
+            (child.stdin.take(), child.stdout.take(), child.stderr.take())
+        else {
+            signal_group(pid, SIGKILL);
+            return Err(spawn_error(io::Error::other("stdio was not piped")));
+        };
+        let stderr = tokio::spawn(stderr::pump(stderr, self.tail.clone(), pid));
+        let peer = Peer::spawn(
+            stdout,
+            stdin,
+            self.handler.clone(),
+            PeerConfig {
+                max_frame_bytes: self.config.max_frame_bytes,
+                label: format!("runtime (pid {pid})"),
+                ..PeerConfig::default()
+            },
+        );
+        Ok(Running {
+            child,
+            pid,
+            peer,
+            stderr,
+        })
+    }
+
+    fn init_params(&self) -> InitializeParams {
+        InitializeParams {
+            protocol_version: PROTOCOL_VERSION.to_owned(),
+            host: PeerInfo {
+                name: self.config.host_name.clone(),
+                version: self.config.host_version.clone(),
+            },
+            capabilities: HostCapabilities {
+                methods: methods::HOST_SERVED
+                    .iter()
+                    .map(|m| (*m).to_owned())
+                    .collect(),
+                max_frame_bytes: self.config.max_frame_bytes as u64,
+            },
+        }
+    }
+
+    /// The child exited by itself: fail its calls, clean up its group, keep its last words.
+    async fn after_exit(&self, run: Running, detail: &str) {
+        run.peer.close(format!("the runtime exited ({detail})"));
+        signal_group(run.pid, SIGKILL);
+        let _ = tokio::time::timeout(STDERR_DRAIN, run.stderr).await;
+    }
+
+    /// Kills the child's group at once and reaps it.
+    async fn kill(&self, mut run: Running, reason: &str) {
+        run.peer.close(reason.to_owned());
+        signal_group(run.pid, SIGKILL);
+        let _ = run.child.start_kill();
+        let _ = run.child.wait().await;
+        let _ = tokio::time::timeout(STDERR_DRAIN, run.stderr).await;
+    }
+
+    /// Asks the runtime to exit, waits, then SIGTERM, then SIGKILL.
+    async fn stop_gracefully(&self, mut run: Running) {
+        let grace = self.config.shutdown_grace;
+        let deadline = tokio::time::Instant::now() + grace;
+        let asked = run
+            .peer
+            .call::<_, Value>(methods::SHUTDOWN, &serde_json::json!({}), grace)
+            .await;
+        let exits_by_itself = matches!(asked, Ok(_) | Err(IpcError::Closed { .. }));
+        let exited = exits_by_itself
+            && tokio::time::timeout_at(deadline, run.child.wait())
+                .await
+                .is_ok();
+        if !exited {
+            tracing::warn!(target: "pryx_ipc", pid = run.pid, "runtime did not exit when asked; sending SIGTERM");
+            signal_group(run.pid, SIGTERM);
+            if tokio::time::timeout(self.config.kill_grace, run.child.wait())
+                .await
+                .is_err()
+            {
+                tracing::warn!(target: "pryx_ipc", pid = run.pid, "runtime ignored SIGTERM; sending SIGKILL");
+                signal_group(run.pid, SIGKILL);
+                let _ = run.child.start_kill();
+                let _ = run.child.wait().await;
+            }
+        }
+        // Whatever it started in its group goes with it.
+        signal_group(run.pid, SIGKILL);
+        run.peer.close("the host shut the runtime down");
+        let _ = tokio::time::timeout(STDERR_DRAIN, run.stderr).await;
+    }
+}
+
+fn exit_detail(status: &io::Result<ExitStatus>) -> String {
+    match status {
+        Ok(status) => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::process::ExitStatusExt;
+                if let Some(signal) = status.signal() {
+                    return format!("killed by signal {signal}");
+                }
+            }
+            match status.code() {
+                Some(code) => format!("exit status {code}"),
+                None => status.to_string(),
+            }
+        }
+        Err(e) => format!("cannot wait for it: {e}"),
+    }
+}
