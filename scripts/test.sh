@@ -18,5 +18,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "tests (unit, adapters against real files and processes, HTTP against real sockets, doc examples)"
 cargo test --workspace --locked
 
+step "API fuzzing (schemathesis against the live host's OpenAPI document)"
+cargo build -p pryx-harness --locked
+./scripts/fuzz-api.sh
+
 echo
 echo "all checks passed"

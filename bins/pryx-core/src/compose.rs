@@ -4,9 +4,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use pryx_ipc::NoRuntime;
-use pryx_server::{Adapters, Host};
-use pryx_store::{FileConfigStore, MachineProbe, SkillDirectories, SkillRoots};
+use pryx_core_api::{ApprovalService, RuntimeBridge, TelemetrySink};
+use pryx_ipc::{HostHandles, NoRuntime, SidecarBridge, SidecarConfig};
+use pryx_server::{Adapters, AdminToken, EventHub, Host, MIN_TOKEN_LEN, SecurityPolicy, bind_std};
+use pryx_store::{FileConfigStore, MachineProbe, SkillDirectories, SkillRoots, TokenFile};
 use pryx_telemetry::NoopTelemetry;
 
 use crate::options::Options;
@@ -24,18 +25,62 @@ pub async fn run(options: Options) -> Result<(), StartError> {
     let roots =
         SkillRoots::standard(&data_dir, exe_dir, cwd).with_env(|name| std::env::var(name).ok());
 
+    let addr = SocketAddr::new(options.bind, options.port);
+    if !options.bind.is_loopback() {
+        if !options.allow_remote {
+            return Err(format!(
+                "--bind {} is not a loopback address: other machines could reach the admin API. \
+                 Add --allow-remote if that is what you want.",
+                options.bind
+            )
+            .into());
+        }
+        tracing::warn!(%addr, "listening on a non-loopback address: other machines can reach the admin API (token still required)");
+    }
+
+    let token_file = TokenFile::in_data_dir(&data_dir);
+    let token = token_file.load_or_create(
+        |t| t.len() >= MIN_TOKEN_LEN && AdminToken::new(t).is_ok(),
+        || AdminToken::generate().expose().to_owned(),
+    )?;
+    let mut policy = SecurityPolicy::new(AdminToken::new(token)?);
+    policy.extra_hosts = options.allowed_hosts.clone();
+    policy.extra_origins = options.allowed_origins.clone();
+
+    // Take the port before starting anything (a second host must not spawn a second runtime),
+    // and listen for signals before announcing the address, so a stop right after start is clean.
+    let listener = bind_std(addr)?;
+    let mut signals = StopSignals::install()?;
+
+    let events = EventHub::new(EventHub::DEFAULT_CAPACITY);
+    let approvals = ApprovalService::new(events.clone());
+    let telemetry: Arc<dyn TelemetrySink> = Arc::new(NoopTelemetry);
+    let runtime: Arc<dyn RuntimeBridge> = match &options.runtime {
+        Some(program) => {
+            let config = SidecarConfig::new(program).with_args(options.runtime_args.clone());
+            let handles = HostHandles {
+                events: events.clone(),
+                approvals: approvals.clone(),
+                telemetry: telemetry.clone(),
+            };
+            SidecarBridge::start(config, handles)
+        }
+        None => Arc::new(NoRuntime::default()),
+    };
     let adapters = Adapters {
         config: Arc::new(FileConfigStore::new(&data_dir)),
         skills: Arc::new(SkillDirectories::new(roots, MachineProbe::from_process())),
-        runtime: Arc::new(NoRuntime::default()),
-        telemetry: Arc::new(NoopTelemetry),
+        runtime,
+        telemetry,
     };
 
-    let addr = SocketAddr::new(options.bind, options.port);
-    if !options.bind.is_loopback() {
-        tracing::warn!(%addr, "listening on a non-loopback address: other machines can reach the admin API");
-    }
-    let host = Host::builder(adapters).bind(addr).start().await?;
+    let host = Host::builder(adapters)
+        .listener(listener)
+        .event_hub(events)
+        .approvals(approvals)
+        .security(policy)
+        .start()
+        .await?;
     let bound = host.local_addr();
     println!(
         "{}",
@@ -44,13 +89,14 @@ pub async fn run(options: Options) -> Result<(), StartError> {
             "addr": bound.to_string(),
             "url": format!("http://{bound}/"),
             "data_dir": data_dir.display().to_string(),
+            "token_file": token_file.path().display().to_string(),
             "pid": std::process::id(),
         })
     );
 
     let handle = host.shutdown_handle();
     tokio::spawn(async move {
-        wait_for_signal().await;
+        signals.recv().await;
         tracing::info!("shutting down");
         handle.shutdown();
     });
@@ -68,24 +114,35 @@ fn resolve_data_dir(flag: Option<PathBuf>) -> Result<PathBuf, StartError> {
     Ok(home.home_dir().join(".pryx"))
 }
 
-async fn wait_for_signal() {
+/// SIGINT and SIGTERM, registered up front.
+struct StopSignals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut term = match signal(SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                return;
-            }
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn install() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+            })
         }
+        #[cfg(not(unix))]
+        Ok(Self {})
     }
-    #[cfg(not(unix))]
-    {
+
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+        #[cfg(not(unix))]
         let _ = tokio::signal::ctrl_c().await;
     }
 }

@@ -15,13 +15,49 @@ pub struct Options {
     #[arg(long, env = "PRYX_PORT", default_value_t = pryx_server::DEFAULT_PORT)]
     pub port: u16,
 
-    /// Address to listen on. Loopback by default: the admin API is for this machine.
+    /// Address to listen on. Loopback by default: the admin API is for this machine. Anything
+    /// else also needs --allow-remote.
     #[arg(long, env = "PRYX_BIND", default_value = "127.0.0.1")]
     pub bind: IpAddr,
+
+    /// Allow --bind to name a non-loopback address (the admin API, still token-protected, then
+    /// answers other machines).
+    #[arg(long, env = "PRYX_ALLOW_REMOTE")]
+    pub allow_remote: bool,
+
+    /// Extra host name accepted in the Host header (besides localhost, 127.0.0.1, [::1]).
+    /// Repeatable.
+    #[arg(
+        long = "allow-host",
+        value_name = "NAME",
+        env = "PRYX_ALLOWED_HOSTS",
+        value_delimiter = ','
+    )]
+    pub allowed_hosts: Vec<String>,
+
+    /// Extra browser origin allowed to make changes (e.g. http://localhost:5173 for a UI dev
+    /// server). Repeatable.
+    #[arg(
+        long = "allow-origin",
+        value_name = "ORIGIN",
+        env = "PRYX_ALLOWED_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub allowed_origins: Vec<String>,
 
     /// Data directory holding config.yaml, skills.yaml and skills/ [default: ~/.pryx]
     #[arg(long, env = "PRYX_HOME")]
     pub data_dir: Option<PathBuf>,
+
+    /// The agent runtime to start and supervise (a program path or a name on PATH). Without
+    /// one, the host runs and reports the runtime `unavailable`. Deliberately not read from
+    /// config.yaml: a config the API can write must never name a program the host runs.
+    #[arg(long, env = "PRYX_RUNTIME", value_name = "PROGRAM")]
+    pub runtime: Option<PathBuf>,
+
+    /// An argument for the runtime program. Repeatable.
+    #[arg(long = "runtime-arg", value_name = "ARG", allow_hyphen_values = true)]
+    pub runtime_args: Vec<String>,
 
     /// Worker threads for the async runtime [default: 2, or fewer on a 1-core machine].
     #[arg(long, env = "PRYX_WORKER_THREADS")]

@@ -10,6 +10,9 @@ use serde_json::{Value, json};
 struct RunningBinary {
     child: Child,
     base: String,
+    /// A client that sends the admin token read from the data dir's admin.token.
+    client: reqwest::Client,
+    token: String,
 }
 
 impl RunningBinary {
@@ -40,9 +43,20 @@ impl RunningBinary {
             addr.starts_with("127.0.0.1:"),
             "loopback by default: {addr}"
         );
+        let token =
+            std::fs::read_to_string(data_dir.join("admin.token")).expect("admin.token written");
+        let token = token.trim().to_owned();
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("authorization", format!("Bearer {token}").parse().unwrap());
+        let client = reqwest::Client::builder()
+            .default_headers(headers)
+            .build()
+            .unwrap();
         Self {
             child,
             base: format!("http://{addr}"),
+            client,
+            token,
         }
     }
 
@@ -50,14 +64,21 @@ impl RunningBinary {
         format!("{}{}", self.base, path)
     }
 
-    /// SIGTERM, then wait: the host must exit 0 within a few seconds.
-    fn stop(mut self) {
+    /// SIGTERM, then wait: the host must exit 0 within a few seconds. Returns its stderr.
+    fn stop(mut self) -> String {
         unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
                 assert!(status.success(), "exit status {status:?}");
-                return;
+                let mut stderr = String::new();
+                self.child
+                    .stderr
+                    .take()
+                    .unwrap()
+                    .read_to_string(&mut stderr)
+                    .unwrap();
+                return stderr;
             }
             assert!(Instant::now() < deadline, "host did not exit after SIGTERM");
             std::thread::sleep(Duration::from_millis(20));
@@ -92,9 +113,8 @@ async fn config_and_skills_persist_across_a_restart() {
         "name: notes\ndescription: Take notes\n",
     );
     write_skill(&data.join(".pryx/skills"), "broken", "name: [unclosed\n");
-    let client = reqwest::Client::new();
-
     let host = RunningBinary::start(data, &[]);
+    let client = host.client.clone();
     let health: Value = client
         .get(host.url("/api/v1/health"))
         .send()
@@ -168,9 +188,10 @@ async fn config_and_skills_persist_across_a_restart() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    host.stop();
+    let _ = host.stop();
 
     let host = RunningBinary::start(data, &[]);
+    let client = host.client.clone();
     let config: Value = client
         .get(host.url("/api/v1/config"))
         .send()
@@ -190,7 +211,7 @@ async fn config_and_skills_persist_across_a_restart() {
         .await
         .unwrap();
     assert_eq!(notes["enabled"], true, "enabled set survives a restart");
-    host.stop();
+    let _ = host.stop();
 }
 
 #[test]
@@ -216,7 +237,7 @@ fn a_second_instance_on_the_same_port_exits_with_a_clear_message() {
     assert_eq!(status.code(), Some(2), "stderr: {stderr}");
     assert!(stderr.contains("already in use"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
-    first.stop();
+    let _ = first.stop();
 }
 
 #[test]
@@ -238,4 +259,183 @@ fn pryx_home_sets_the_data_dir() {
     assert_eq!(announced["data_dir"], dir.path().display().to_string());
     child.kill().unwrap();
     child.wait().unwrap();
+}
+
+#[tokio::test]
+async fn the_admin_token_is_private_required_and_never_logged() {
+    let dir = tempfile::tempdir().unwrap();
+    let host = RunningBinary::start(dir.path(), &[]);
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(dir.path().join("admin.token"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    assert!(host.token.len() >= 43, "at least 256 bits");
+
+    let anonymous = reqwest::Client::new();
+    let res = anonymous
+        .get(host.url("/api/v1/config"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let res = anonymous
+        .get(host.url("/api/v1/config"))
+        .header("authorization", "Bearer wrong")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let res = host
+        .client
+        .get(host.url("/api/v1/config"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let token = host.token.clone();
+
+    // A restart reuses the same token.
+    let stderr = host.stop();
+    assert!(!stderr.contains(&token), "the token leaked into the logs");
+    let again = RunningBinary::start(dir.path(), &[]);
+    assert_eq!(again.token, token);
+    let _ = again.stop();
+}
+
+#[test]
+fn binding_a_non_loopback_address_needs_an_explicit_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_pryx-core"))
+        .args(["--port", "0", "--bind", "0.0.0.0", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--allow-remote"), "{stderr}");
+    assert!(output.stdout.is_empty());
+}
+
+/// The reference runtime, built next to this binary by `cargo test --workspace`.
+fn reference_runtime() -> std::path::PathBuf {
+    let exe = std::path::PathBuf::from(env!("CARGO_BIN_EXE_pryx-core"));
+    let path = exe.with_file_name("pryx-runtime-ref");
+    assert!(
+        path.exists(),
+        "build it first: cargo build -p pryx-runtime-ref ({})",
+        path.display()
+    );
+    path
+}
+
+async fn wait_for_state(client: &reqwest::Client, url: &str, state: &str) -> Value {
+    wait_for_runtime(client, url, state, 0).await
+}
+
+/// Waits until the runtime is in `state` having been restarted at least `restarts` times.
+async fn wait_for_runtime(
+    client: &reqwest::Client,
+    url: &str,
+    state: &str,
+    restarts: u64,
+) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let health: Value = client.get(url).send().await.unwrap().json().await.unwrap();
+        let runtime = &health["ports"]["runtime"];
+        if runtime["state"] == state && runtime["restarts"].as_u64() >= Some(restarts) {
+            return health;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "runtime never became {state}: {health}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_supervised_runtime_answers_and_is_restarted_after_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = reference_runtime();
+    let host = RunningBinary::start(dir.path(), &["--runtime", runtime.to_str().unwrap()]);
+    let client = host.client.clone();
+    let health_url = host.url("/api/v1/health");
+    let health = wait_for_state(&client, &health_url, "ready").await;
+    let pid = health["ports"]["runtime"]["pid"]
+        .as_i64()
+        .expect("runtime pid");
+
+    let providers: Value = client
+        .get(host.url("/api/v1/providers"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        !providers["providers"].as_array().unwrap().is_empty(),
+        "{providers}"
+    );
+    let tools: Value = client
+        .get(host.url("/api/v1/mcp/tools"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        tools["tools"][0]["name"].as_str().unwrap().contains(':'),
+        "{tools}"
+    );
+    let res = client
+        .get(host.url("/api/v1/providers/no-such-provider/models"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+
+    // Kill the runtime: the host keeps serving, says so, and brings it back.
+    unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+    let started = Instant::now();
+    let res = client
+        .get(host.url("/api/v1/providers"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(11),
+        "no request outlives its timeout"
+    );
+    assert!(
+        matches!(res.status().as_u16(), 200 | 503),
+        "{}",
+        res.status()
+    );
+    let health = wait_for_runtime(&client, &health_url, "ready", 1).await;
+    assert_eq!(health["ports"]["runtime"]["restarts"], 1);
+    assert_ne!(health["ports"]["runtime"]["pid"].as_i64(), Some(pid));
+    let res = client
+        .get(host.url("/api/v1/providers"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+
+    // Stopping the host stops the runtime: no orphan.
+    let pid = health["ports"]["runtime"]["pid"].as_i64().unwrap();
+    let _ = host.stop();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while std::path::Path::new(&format!("/proc/{pid}")).exists() {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        if stat.contains(") Z ") {
+            break; // a zombie is dead; its parent (the test's host) is gone
+        }
+        assert!(Instant::now() < deadline, "runtime {pid} outlived the host");
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }

@@ -4,8 +4,11 @@
 //! Once listening it prints one JSON line on stdout and nothing else there:
 //!
 //! ```json
-//! {"event":"listening","addr":"127.0.0.1:42425","url":"http://127.0.0.1:42425/","fixture":"embedded"}
+//! {"event":"listening","addr":"127.0.0.1:42425","url":"http://127.0.0.1:42425/","fixture":"embedded","token":"…"}
 //! ```
+//!
+//! `token` is the admin token clients must send (`Authorization: Bearer …`); pass `--token` to
+//! choose it. A test harness announces it; a real host never does.
 //!
 //! Logs go to stderr (filter with `PRYX_LOG` or `RUST_LOG`). SIGINT or SIGTERM stops it
 //! gracefully with exit code 0; a second signal exits at once.
@@ -15,7 +18,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use pryx_server::{Adapters, Host, ShutdownHandle};
+use pryx_server::{Adapters, AdminToken, Host, SecurityPolicy, ShutdownHandle};
 use pryx_testkit::{Fixture, RuntimeMode};
 
 /// The port the harness listens on by default: next to the real host's 42424.
@@ -25,6 +28,10 @@ const DEFAULT_PORT: u16 = 42425;
 #[derive(Debug, Parser)]
 #[command(name = "pryx-harness", version, about)]
 struct Args {
+    /// The admin token clients must send (at least 43 characters); random when not given.
+    #[arg(long, env = "PRYX_HARNESS_TOKEN")]
+    token: Option<String>,
+
     /// The port to listen on; 0 picks a free one (read it from the `listening` line).
     #[arg(long, default_value_t = DEFAULT_PORT)]
     port: u16,
@@ -72,18 +79,26 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     // Listen for signals before announcing the address, so a signal sent right after the
     // `listening` line is handled, not fatal.
     let signals = Signals::install()?;
+    // A test host: the admin token is chosen here and announced on stdout (never do this in a
+    // real host, which keeps it in a 0600 file).
+    let token = match &args.token {
+        Some(token) => AdminToken::new(token.clone())?,
+        None => AdminToken::generate(),
+    };
     let host = Host::builder(adapters)
         .bind(SocketAddr::new(args.bind, args.port))
+        .security(SecurityPolicy::new(token.clone()))
         .start()
         .await?;
     let addr = host.local_addr();
     // Built by hand to keep the documented key order; each value is JSON-escaped.
     let quote = |s: String| serde_json::Value::String(s).to_string();
     println!(
-        r#"{{"event":"listening","addr":{},"url":{},"fixture":{}}}"#,
+        r#"{{"event":"listening","addr":{},"url":{},"fixture":{},"token":{}}}"#,
         quote(addr.to_string()),
         quote(format!("http://{}/", browsable(addr))),
         quote(fixture_name.clone()),
+        quote(token.expose().to_owned()),
     );
     tracing::info!(%addr, fixture = %fixture_name, runtime = ?fixture.runtime, "pryx-harness ready");
 

@@ -54,7 +54,13 @@ impl Harness {
     }
 
     async fn get(&self, path: &str) -> (u16, Value) {
-        let response = reqwest::get(self.url(path))
+        let token = self.announced["token"]
+            .as_str()
+            .expect("token is announced");
+        let response = reqwest::Client::new()
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
             .await
             .expect("the request is answered");
         let status = response.status().as_u16();

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use pryx_core_api::{Event, EventPublisher, Value};
-use pryx_server::{Adapters, EventHub, Host};
+use pryx_server::{Adapters, AdminToken, EventHub, Host, SecurityPolicy};
 use pryx_testkit::Fixture;
 use serde_json::{Value as Json, json};
 use tokio::net::TcpListener;
@@ -93,7 +93,10 @@ fn lines(stream: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> 
     rx
 }
 
-async fn host() -> (pryx_server::RunningHost, std::sync::Arc<EventHub>) {
+/// A host whose admin token is in `data_dir/admin.token`, where `pryx watch` finds it.
+async fn host(data_dir: &std::path::Path) -> (pryx_server::RunningHost, std::sync::Arc<EventHub>) {
+    let token = AdminToken::generate();
+    std::fs::write(data_dir.join("admin.token"), token.expose()).unwrap();
     let t = Fixture::default().adapters();
     let hub = EventHub::new(64);
     let adapters = Adapters {
@@ -105,6 +108,7 @@ async fn host() -> (pryx_server::RunningHost, std::sync::Arc<EventHub>) {
     let host = Host::builder(adapters)
         .bind("127.0.0.1:0".parse().unwrap())
         .event_hub(hub.clone())
+        .security(SecurityPolicy::new(token))
         .start()
         .await
         .unwrap();
@@ -113,8 +117,8 @@ async fn host() -> (pryx_server::RunningHost, std::sync::Arc<EventHub>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn watch_json_prints_subscribed_events_and_exits_0_on_ctrl_c() {
-    let (host, hub) = host().await;
     let dir = tempfile::tempdir().unwrap();
+    let (host, hub) = host(dir.path()).await;
     let url = format!("ws://{}/ws", host.local_addr());
     let watch = Watch::spawn(
         &["--json", "--url", &url, "--event", "config.*"],
@@ -145,8 +149,8 @@ async fn watch_json_prints_subscribed_events_and_exits_0_on_ctrl_c() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn watch_prints_one_human_line_per_event() {
-    let (host, hub) = host().await;
     let dir = tempfile::tempdir().unwrap();
+    let (host, hub) = host(dir.path()).await;
     let url = format!("ws://{}/ws", host.local_addr());
     let watch = Watch::spawn(&["--url", &url], dir.path());
     watch.wait_stderr("connected to pryx-host");

@@ -70,6 +70,12 @@ pub enum CoreError {
         /// The runtime's error message.
         message: String,
     },
+    /// The runtime has no model provider with this id.
+    #[error("no model provider with id {id:?}")]
+    ProviderNotFound {
+        /// The id asked for.
+        id: String,
+    },
     /// No approval request with this id is waiting (it was answered, expired or never existed).
     #[error("no pending approval with id {id:?}")]
     ApprovalNotFound {
@@ -98,6 +104,7 @@ impl CoreError {
             CoreError::RuntimeTimeout { .. } => "runtime_timeout",
             CoreError::RuntimeFailed { .. } => "runtime_error",
             CoreError::ApprovalNotFound { .. } => "approval_not_found",
+            CoreError::ProviderNotFound { .. } => "provider_not_found",
             CoreError::Storage(_) => "storage_error",
             CoreError::Internal(_) => "internal_error",
         }

@@ -94,14 +94,22 @@ pub struct McpTool {
     /// What it does.
     #[serde(default)]
     pub description: Option<String>,
-    /// JSON Schema of its input.
-    #[serde(default, rename = "inputSchema")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
-    pub input_schema: Value,
+    /// JSON Schema of its input, when declared.
+    #[serde(
+        default,
+        rename = "inputSchema",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub input_schema: Option<Value>,
     /// JSON Schema of its output, when declared.
-    #[serde(default, rename = "outputSchema")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
-    pub output_schema: Value,
+    #[serde(
+        default,
+        rename = "outputSchema",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub output_schema: Option<Value>,
 }
 
 /// A change the runtime should hear about so it can reload.

@@ -248,8 +248,8 @@ fn what_the_runtime_answers_and_sends_validates() {
                 name: "fs:read_file".into(),
                 title: Some("Read file".into()),
                 description: None,
-                input_schema: Value::map([("type", Value::from("object"))]),
-                output_schema: Value::Null,
+                input_schema: Some(Value::map([("type", Value::from("object"))])),
+                output_schema: None,
             }],
         },
     );

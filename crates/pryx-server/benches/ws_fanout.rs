@@ -10,6 +10,9 @@
 //! `docs/PERFORMANCE.md`). Knobs: `WS_BENCH_CLIENTS` (default 1000), `WS_BENCH_RATES`
 //! (events/s, comma-separated, default `1000,5000,10000`), `WS_BENCH_SECS` (per rate, default 3).
 
+/// The admin token of the benchmark host (a fixed test value: the host is local and short-lived).
+const BENCH_TOKEN: &str = "bench-token-0123456789abcdef0123456789abcdef0123456789";
+
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -18,9 +21,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use futures_util::StreamExt;
 use pryx_core_api::{Event, EventPublisher, Value};
-use pryx_server::{Adapters, EventHub, Host, WsConfig};
+use pryx_server::{Adapters, AdminToken, EventHub, Host, SecurityPolicy, WsConfig};
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 /// Latency histogram: 50 µs buckets up to 1 s, then one overflow bucket.
@@ -77,6 +81,7 @@ fn serve() {
             .bind("127.0.0.1:0".parse().unwrap())
             .event_hub(hub.clone())
             .websocket(config)
+            .security(SecurityPolicy::new(AdminToken::new(BENCH_TOKEN).unwrap()))
             .start()
             .await
             .unwrap();
@@ -184,7 +189,12 @@ async fn client(
 ) -> Vec<Stats> {
     // A small read buffer: tungstenite prepares (zeroes) the whole buffer on every read.
     let config = WebSocketConfig::default().read_buffer_size(16 * 1024);
-    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(url, Some(config), false)
+    let mut request = url.into_client_request().expect("ws url");
+    let bearer = format!("Bearer {BENCH_TOKEN}");
+    request
+        .headers_mut()
+        .insert("authorization", bearer.parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), false)
         .await
         .expect("connect");
     let mut stats = vec![Stats::new(); phases + 1];

@@ -84,7 +84,7 @@ impl ApiError {
         self
     }
 
-    fn with_header(mut self, name: header::HeaderName, value: String) -> Self {
+    pub(crate) fn with_header(mut self, name: header::HeaderName, value: String) -> Self {
         if let Ok(v) = HeaderValue::from_str(&value) {
             self.headers.push((name, v));
         }
@@ -116,14 +116,14 @@ impl From<CoreError> for ApiError {
         let message = err.to_string();
         let code = err.code();
         let status = match &err {
-            CoreError::ConfigConflict { .. } => StatusCode::PRECONDITION_FAILED,
+            CoreError::ConfigConflict { .. } | CoreError::SkillInvalid { .. } => {
+                StatusCode::CONFLICT
+            }
             CoreError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
-            CoreError::ConfigInvalid { .. } | CoreError::SkillInvalid { .. } => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
-            CoreError::SkillNotFound { .. } | CoreError::ApprovalNotFound { .. } => {
-                StatusCode::NOT_FOUND
-            }
+            CoreError::ConfigInvalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            CoreError::SkillNotFound { .. }
+            | CoreError::ProviderNotFound { .. }
+            | CoreError::ApprovalNotFound { .. } => StatusCode::NOT_FOUND,
             CoreError::RuntimeUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             CoreError::RuntimeTimeout { .. } => StatusCode::GATEWAY_TIMEOUT,
             CoreError::RuntimeFailed { .. } => StatusCode::BAD_GATEWAY,

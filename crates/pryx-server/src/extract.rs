@@ -45,7 +45,10 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
             .strip_prefix('"')
             .and_then(|t| t.strip_suffix('"'))
             .unwrap_or(tag);
-        if tag.is_empty() || tag == "*" || tag.contains([',', '"', ' ']) {
+        let well_formed = tag
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'"' && b != b',');
+        if tag.is_empty() || tag == "*" || !well_formed {
             return Err(ApiError::invalid_header(
                 "If-Match",
                 "send exactly one revision, as returned in the ETag of GET /api/v1/config",

@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 use crate::events::EventHub;
 use crate::layers::{self, Limits};
 use crate::routes::{self, AppContext};
+use crate::security::{AdminToken, Security, SecurityPolicy, guard};
 use crate::serve;
 
 /// The port Pryx host listens on unless told otherwise.
@@ -57,7 +58,7 @@ pub enum ServerError {
     Task(String),
 }
 
-/// Pryx host: the admin API, the embedded UI and (later) `/ws` on one port.
+/// Pryx host: the admin API, the embedded UI and the `/ws` live-event socket on one port.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -88,6 +89,8 @@ impl Host {
             limits: Limits::default(),
             websocket: crate::ws::WsConfig::default(),
             lifecycle: crate::ws::Lifecycle::default(),
+            security: SecurityPolicy::new(AdminToken::generate()),
+            listener: None,
         }
     }
 }
@@ -103,6 +106,8 @@ pub struct HostBuilder {
     websocket: crate::ws::WsConfig,
     /// The shutdown token and the tracker of `/ws` tasks that must end with it.
     lifecycle: crate::ws::Lifecycle,
+    security: SecurityPolicy,
+    listener: Option<std::net::TcpListener>,
 }
 
 impl HostBuilder {
@@ -143,6 +148,25 @@ impl HostBuilder {
         self
     }
 
+    /// Who may talk to the host: the admin token, extra host names and origins (default: a
+    /// fresh random token, loopback names only; read it back with [`HostBuilder::admin_token`]).
+    pub fn security(mut self, policy: SecurityPolicy) -> Self {
+        self.security = policy;
+        self
+    }
+
+    /// Serves on a socket bound earlier (e.g. to learn that the port is taken before starting
+    /// anything else); overrides [`HostBuilder::bind`].
+    pub fn listener(mut self, listener: std::net::TcpListener) -> Self {
+        self.listener = Some(listener);
+        self
+    }
+
+    /// The admin token clients must present.
+    pub fn admin_token(&self) -> &AdminToken {
+        &self.security.token
+    }
+
     /// The router and services this host would serve, without binding a socket (for tests that
     /// drive the router directly).
     pub fn into_router(self) -> (Router, Services) {
@@ -160,27 +184,35 @@ impl HostBuilder {
             .approvals
             .unwrap_or_else(|| ApprovalService::new(hub.clone()));
         let services = Services::with_approvals(ports, approvals, self.version);
+        let security = Arc::new(Security::new(self.security, self.bind.port()));
         let state = Arc::new(AppContext {
             services: services.clone(),
             hub,
             ws: crate::ws::WsState::new(self.websocket, self.lifecycle),
+            security: security.clone(),
         });
-        (layers::apply(routes::router(state), &self.limits), services)
+        let router =
+            routes::router(state).layer(axum::middleware::from_fn_with_state(security, guard));
+        (layers::apply(router, &self.limits), services)
     }
 
     /// Binds the address and starts serving in the background.
-    pub async fn start(self) -> Result<RunningHost, ServerError> {
+    pub async fn start(mut self) -> Result<RunningHost, ServerError> {
         let addr = self.bind;
-        let listener = TcpListener::bind(addr).await.map_err(|source| {
-            if source.kind() == std::io::ErrorKind::AddrInUse {
-                ServerError::AddrInUse { addr }
-            } else {
-                ServerError::Bind { addr, source }
-            }
-        })?;
+        let listener = match self.listener.take() {
+            Some(std_listener) => std_listener
+                .set_nonblocking(true)
+                .and_then(|()| TcpListener::from_std(std_listener))
+                .map_err(|source| ServerError::Bind { addr, source })?,
+            None => bind(addr).await?,
+        };
         let local_addr = listener
             .local_addr()
             .map_err(|source| ServerError::Bind { addr, source })?;
+        if !local_addr.ip().is_loopback() && !local_addr.ip().is_unspecified() {
+            self.security.extra_hosts.push(host_name(local_addr.ip()));
+        }
+        self.bind = local_addr;
         let limits = self.limits.clone();
         let lifecycle = self.lifecycle.clone();
         let (router, services) = self.into_router();
@@ -202,6 +234,36 @@ impl HostBuilder {
             token,
             task,
         })
+    }
+}
+
+/// Binds `addr`, naming the usual "already in use" case clearly.
+async fn bind(addr: SocketAddr) -> Result<TcpListener, ServerError> {
+    TcpListener::bind(addr).await.map_err(|source| {
+        if source.kind() == std::io::ErrorKind::AddrInUse {
+            ServerError::AddrInUse { addr }
+        } else {
+            ServerError::Bind { addr, source }
+        }
+    })
+}
+
+/// Binds `addr` synchronously (for composition roots that must know the port is theirs before
+/// starting anything else), naming the "already in use" case clearly.
+pub fn bind_std(addr: SocketAddr) -> Result<std::net::TcpListener, ServerError> {
+    std::net::TcpListener::bind(addr).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::AddrInUse {
+            ServerError::AddrInUse { addr }
+        } else {
+            ServerError::Bind { addr, source }
+        }
+    })
+}
+
+fn host_name(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => format!("[{v6}]"),
     }
 }
 

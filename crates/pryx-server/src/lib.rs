@@ -10,6 +10,8 @@
 //! - [`WsConfig`]: the limits of `/ws` (protocol: `docs/ws-protocol.md`);
 //! - [`ApiError`]: the one JSON error shape, mapped from `CoreError` in one place;
 //! - [`Limits`]: request limits;
+//! - [`SecurityPolicy`], [`AdminToken`]: who may talk to the host (token, Host and Origin
+//!   allow-lists, browser login);
 //! - [`openapi`]: the generated OpenAPI document.
 
 mod error;
@@ -18,6 +20,7 @@ mod extract;
 mod host;
 mod layers;
 mod routes;
+mod security;
 mod serve;
 mod ui;
 mod ws;
@@ -25,9 +28,10 @@ mod ws;
 pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use events::{EventHub, Resume, SequencedEvent, Subscription};
 pub use host::{
-    Adapters, DEFAULT_PORT, Host, HostBuilder, RunningHost, ServerError, ShutdownHandle,
+    Adapters, DEFAULT_PORT, Host, HostBuilder, RunningHost, ServerError, ShutdownHandle, bind_std,
 };
 pub use layers::Limits;
 pub use routes::openapi;
+pub use security::{AdminToken, MIN_TOKEN_LEN, SESSION_COOKIE, SecurityPolicy, WeakToken};
 pub use ui::CONTENT_SECURITY_POLICY;
 pub use ws::{PROTOCOL_VERSION as WS_PROTOCOL_VERSION, WsConfig, close_codes as ws_close_codes};

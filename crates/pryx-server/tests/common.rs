@@ -4,15 +4,19 @@
 
 use std::sync::Arc;
 
-use pryx_server::{Adapters, EventHub, Host, RunningHost};
+use pryx_server::{Adapters, AdminToken, EventHub, Host, HostBuilder, RunningHost, SecurityPolicy};
 use pryx_testkit::{Fixture, TestAdapters};
 
 pub struct TestHost {
     pub host: RunningHost,
     pub base: String,
+    /// A client that sends the admin token on every request.
     pub client: reqwest::Client,
+    /// A client that sends no credential.
+    pub anonymous: reqwest::Client,
     pub adapters: TestAdapters,
     pub hub: Arc<EventHub>,
+    pub token: AdminToken,
 }
 
 impl TestHost {
@@ -21,6 +25,14 @@ impl TestHost {
     }
 
     pub async fn start_with(fixture: Fixture) -> Self {
+        Self::start_custom(fixture, |b| b).await
+    }
+
+    /// Starts a host after `customize` adjusted its builder (token and port already set).
+    pub async fn start_custom(
+        fixture: Fixture,
+        customize: impl FnOnce(HostBuilder) -> HostBuilder,
+    ) -> Self {
         let t = fixture.adapters();
         let hub = EventHub::new(64);
         let adapters = Adapters {
@@ -29,24 +41,38 @@ impl TestHost {
             runtime: t.runtime.clone(),
             telemetry: t.telemetry.clone(),
         };
-        let host = Host::builder(adapters)
+        let token = AdminToken::generate();
+        let builder = Host::builder(adapters)
             .bind("127.0.0.1:0".parse().unwrap())
             .event_hub(hub.clone())
-            .start()
-            .await
-            .expect("host starts");
+            .security(SecurityPolicy::new(token.clone()));
+        let host = customize(builder).start().await.expect("host starts");
         let base = format!("http://{}", host.local_addr());
+        let mut headers = reqwest::header::HeaderMap::new();
+        let bearer = format!("Bearer {}", token.expose());
+        headers.insert(reqwest::header::AUTHORIZATION, bearer.parse().unwrap());
+        let client = reqwest::Client::builder()
+            .default_headers(headers)
+            .build()
+            .unwrap();
         Self {
             host,
             base,
-            client: reqwest::Client::new(),
+            client,
+            anonymous: reqwest::Client::new(),
             adapters: t,
             hub,
+            token,
         }
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
+    }
+
+    /// The host's own origin, as its page would send it.
+    pub fn origin(&self) -> String {
+        self.base.clone()
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {

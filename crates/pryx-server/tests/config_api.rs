@@ -83,7 +83,7 @@ async fn put_needs_if_match_and_refuses_a_stale_one() {
         .await
         .unwrap();
     let etag = res.headers()["etag"].to_str().unwrap().to_owned();
-    let body = json(res, 412).await;
+    let body = json(res, 409).await;
     assert_eq!(body["error"]["code"], "config_conflict");
     assert_eq!(
         body["error"]["details"]["current_revision"],
@@ -145,7 +145,7 @@ async fn concurrent_writers_with_the_same_revision_only_one_wins() {
         "{statuses:?}"
     );
     assert_eq!(
-        statuses.iter().filter(|s| **s == 412).count(),
+        statuses.iter().filter(|s| **s == 409).count(),
         7,
         "{statuses:?}"
     );

@@ -88,7 +88,7 @@ async fn skills_are_listed_toggled_and_refused_with_codes() {
         .send()
         .await
         .unwrap();
-    assert_eq!(error_code(res, 422).await, "skill_invalid");
+    assert_eq!(error_code(res, 409).await, "skill_invalid");
 }
 
 #[tokio::test]

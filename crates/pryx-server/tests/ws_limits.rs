@@ -41,7 +41,7 @@ async fn connections_over_the_cap_get_503_too_many_connections() {
     let h = WsHost::with(config, 64).await;
     let (first, _) = h.connect_hello("").await;
     let (_second, _) = h.connect_hello("").await;
-    let err = tokio_tungstenite::connect_async(h.ws_url(""))
+    let err = tokio_tungstenite::connect_async(h.ws_request(""))
         .await
         .unwrap_err();
     let tungstenite::Error::Http(res) = err else {
@@ -54,7 +54,7 @@ async fn connections_over_the_cap_get_503_too_many_connections() {
     drop(first);
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        match tokio_tungstenite::connect_async(h.ws_url("")).await {
+        match tokio_tungstenite::connect_async(h.ws_request("")).await {
             Ok(_) => break,
             Err(_) if Instant::now() < deadline => {
                 tokio::time::sleep(Duration::from_millis(20)).await
@@ -152,7 +152,7 @@ async fn a_client_that_never_pongs_is_closed_with_4001() {
     };
     let h = WsHost::with(config, 64).await;
     // Reads everything, answers nothing.
-    let mut silent = raw_connect(h.addr).await;
+    let mut silent = raw_connect(h.addr, &h.token).await;
     let started = Instant::now();
     let (mut pings, mut close) = (0, None);
     while let Some((opcode, payload)) =

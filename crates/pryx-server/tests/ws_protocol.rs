@@ -375,7 +375,7 @@ async fn a_plain_get_or_a_bad_filter_is_a_json_error() {
     assert!(res.status().is_client_error());
     let body: Json = res.json().await.unwrap();
     assert_eq!(body["error"]["code"], "websocket_required");
-    let err = tokio_tungstenite::connect_async(h.ws_url("?event=a%20b"))
+    let err = tokio_tungstenite::connect_async(h.ws_request("?event=a%20b"))
         .await
         .unwrap_err();
     let tokio_tungstenite::tungstenite::Error::Http(res) = err else {

@@ -8,6 +8,7 @@
 //! - [`SkillDirectories`] ([`SkillRegistry`](pryx_core_api::SkillRegistry)): `SKILL.md` files
 //!   under the bundled, managed and workspace roots ([`SkillRoots`]), the enabled set in
 //!   `skills.yaml`, and eligibility checked against a [`MachineProbe`].
+//! - [`TokenFile`]: `admin.token`, the per-install admin secret (mode `0600`).
 //! - [`parse_skill_md`]: the `SKILL.md` format as a pure function.
 //!
 //! Every write goes through one atomic-write routine (temporary file, flush, rename, directory
@@ -24,6 +25,7 @@ mod roots;
 mod scan;
 mod skill_dirs;
 mod skill_md;
+mod token_file;
 
 pub use config_file::{CONFIG_FILE_NAME, FileConfigStore};
 pub use defaults::default_config;
@@ -34,3 +36,4 @@ pub use roots::{
 };
 pub use skill_dirs::SkillDirectories;
 pub use skill_md::{MAX_SKILL_ID_LEN, SkillDoc, SkillDocError, check_skill_id, parse_skill_md};
+pub use token_file::{TOKEN_FILE_NAME, TokenFile};

@@ -21,7 +21,8 @@ const DOWN_REASON: &str = "the fixture runtime is down";
 /// A [`RuntimeBridge`] that answers from fixture data, without a process.
 ///
 /// Up, its status is `ready` with version `fixture`, and it answers `providers`,
-/// `provider_models`, `mcp_tools` and a few `call` methods:
+/// `provider_models` ([`CoreError::ProviderNotFound`] for an unknown provider), `mcp_tools` and a
+/// few `call` methods:
 ///
 /// - `ping` → `{"pong": true}`;
 /// - `sessions.list` → `{"sessions": [...]}` (the fixture's sessions);
@@ -170,10 +171,8 @@ impl RuntimeBridge for FixtureRuntime {
         if self.providers.iter().any(|p| p.id == provider_id) {
             return Ok(Vec::new());
         }
-        Err(CoreError::RuntimeFailed {
-            method: "providers.models".into(),
-            code: INVALID_PARAMS,
-            message: format!("unknown provider {provider_id:?}"),
+        Err(CoreError::ProviderNotFound {
+            id: provider_id.to_owned(),
         })
     }
 
@@ -248,7 +247,7 @@ mod tests {
         assert_eq!(rt.provider_models("openai").await.unwrap()[0].id, "gpt-4o");
         assert_eq!(
             rt.provider_models("nope").await.unwrap_err().code(),
-            "runtime_error"
+            "provider_not_found"
         );
         assert!(rt.mcp_tools().await.unwrap().is_empty());
     }

@@ -30,7 +30,7 @@ fn default_fixture_loads_and_its_config_is_valid() {
         fixture
             .mcp_tools
             .iter()
-            .all(|t| matches!(t.input_schema, Value::Map(_)))
+            .all(|t| matches!(t.input_schema, Some(Value::Map(_))))
     );
     assert_eq!(fixture.runtime, RuntimeMode::Ready);
 }

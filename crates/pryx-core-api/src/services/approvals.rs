@@ -96,6 +96,12 @@ impl ApprovalService {
         ]);
         let session_id = request.session_id.clone();
         self.lock().insert(id.clone(), (request, tx));
+        // Whatever ends this wait (answer, timeout, or the caller dropping this future), the
+        // request stops being pending.
+        let _pending = PendingGuard {
+            pending: &self.pending,
+            id: &id,
+        };
         self.events.publish(Event {
             session_id: session_id.clone(),
             ..Event::new("approval.needed", payload)
@@ -104,13 +110,10 @@ impl ApprovalService {
         let decision = match tokio::time::timeout(timeout, rx).await {
             Ok(Ok(true)) => ApprovalDecision::Approved,
             Ok(Ok(false)) | Ok(Err(_)) => ApprovalDecision::Denied,
-            Err(_) => {
-                self.lock().remove(&id);
-                ApprovalDecision::TimedOut
-            }
+            Err(_) => ApprovalDecision::TimedOut,
         };
         let payload = Value::map([
-            ("approval_id", Value::from(id)),
+            ("approval_id", Value::from(id.clone())),
             ("approved", Value::Bool(decision.approved())),
             (
                 "timed_out",
@@ -156,6 +159,21 @@ impl ApprovalService {
         self.pending
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Removes a request from the pending set when its waiter ends, however it ends.
+struct PendingGuard<'a> {
+    pending: &'a Mutex<Waiters>,
+    id: &'a str,
+}
+
+impl Drop for PendingGuard<'_> {
+    fn drop(&mut self) {
+        self.pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(self.id);
     }
 }
 
@@ -209,6 +227,24 @@ mod tests {
             .map(|e| e.name.clone())
             .collect();
         assert_eq!(names, ["approval.needed", "approval.resolved"]);
+    }
+
+    #[tokio::test]
+    async fn a_dropped_waiter_leaves_nothing_pending() {
+        let (svc, _) = service(1);
+        let waiter = tokio::spawn({
+            let svc = svc.clone();
+            async move { svc.request(request(), Duration::from_secs(60)).await }
+        });
+        while svc.pending().is_empty() {
+            tokio::task::yield_now().await;
+        }
+        waiter.abort();
+        let _ = waiter.await;
+        assert!(
+            svc.pending().is_empty(),
+            "an abandoned request must not stay pending"
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -151,10 +151,18 @@ impl RuntimeBridge for SidecarBridge {
         let params = ModelsParams {
             provider_id: provider_id.to_owned(),
         };
-        let result: ModelsResult = self
-            .request(methods::ADMIN_PROVIDERS_MODELS, &params)
-            .await?;
-        Ok(result.models)
+        let result: Result<ModelsResult, CoreError> =
+            self.request(methods::ADMIN_PROVIDERS_MODELS, &params).await;
+        match result {
+            Ok(result) => Ok(result.models),
+            // The protocol's "not found" for this call means: no such provider.
+            Err(CoreError::RuntimeFailed { code, .. }) if code == codes::NOT_FOUND => {
+                Err(CoreError::ProviderNotFound {
+                    id: provider_id.to_owned(),
+                })
+            }
+            Err(err) => Err(err),
+        }
     }
 
     async fn mcp_tools(&self) -> Result<Vec<McpTool>, CoreError> {

@@ -1,6 +1,7 @@
 //! The HTTP routes. Each handler parses, calls one core service and maps the result; the
 //! OpenAPI document is generated from the same handlers.
 
+mod auth;
 mod config;
 mod health;
 mod runtime;
@@ -21,6 +22,7 @@ use utoipa_axum::routes;
 
 use crate::error::ApiError;
 use crate::events::EventHub;
+use crate::security::{Security, require_auth};
 use crate::ui;
 
 /// What every handler can reach.
@@ -29,6 +31,7 @@ pub(crate) struct AppContext {
     pub hub: Arc<EventHub>,
     /// The `/ws` endpoint's limits, connection cap and shutdown signal.
     pub ws: crate::ws::WsState,
+    pub security: Arc<Security>,
 }
 
 pub(crate) type AppState = Arc<AppContext>;
@@ -41,7 +44,10 @@ pub(crate) type AppState = Arc<AppContext>;
             `{\"error\":{\"code\",\"message\",\"details\"}}` with a stable code.",
         license(name = "MIT OR Apache-2.0")
     ),
+    modifiers(&SecurityAddon),
+    security(("bearer" = []), ("session" = [])),
     tags(
+        (name = "auth", description = "Browser login: one-time codes traded for a session cookie"),
         (name = "host", description = "Host health and metadata"),
         (name = "config", description = "The runtime's config.yaml, with optimistic concurrency"),
         (name = "skills", description = "Skills found on this machine and their enabled state"),
@@ -50,10 +56,43 @@ pub(crate) type AppState = Arc<AppContext>;
 )]
 struct ApiDoc;
 
-/// The API routes with their OpenAPI description.
+/// Declares the credentials in the OpenAPI document: the admin token and the session cookie.
+struct SecurityAddon;
+
+impl utoipa::Modify for SecurityAddon {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
+        };
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("The admin token from <data-dir>/admin.token"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                crate::security::SESSION_COOKIE,
+            ))),
+        );
+    }
+}
+
+/// The API routes with their OpenAPI description: public ones first, then everything that
+/// needs a credential.
 fn api_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let public = OpenApiRouter::new()
         .routes(routes!(health::health))
+        .routes(routes!(auth::create_session, auth::delete_session))
+        // Authenticated where they alias authenticated routes; see the module.
+        .merge(tui_compat::routes());
+    let protected = OpenApiRouter::new()
+        .routes(routes!(auth::create_login_code))
         .routes(routes!(
             config::get_config,
             config::put_config,
@@ -67,29 +106,35 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(runtime::list_provider_models))
         .routes(routes!(runtime::list_mcp_tools))
         .merge(crate::ws::routes())
-        .merge(tui_compat::routes())
+        .route("/api/v1/openapi.json", get(openapi_json))
+        .route_layer(axum::middleware::from_fn(require_auth));
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(public)
+        .merge(protected)
 }
 
 /// Builds the full router: API routes, the OpenAPI document, the UI and the fallbacks.
 pub(crate) fn router(state: AppState) -> Router {
-    let (api, openapi) = api_routes().split_for_parts();
-    let openapi_json = Bytes::from(openapi.to_pretty_json().unwrap_or_else(|_| "{}".into()));
-
-    api.route(
-        "/api/v1/openapi.json",
-        get(move || {
-            let body = openapi_json.clone();
-            async move { ([(header::CONTENT_TYPE, "application/json")], body) }
-        }),
-    )
-    .with_state(state)
-    .fallback(fallback)
-    .method_not_allowed_fallback(method_not_allowed)
+    let (api, _) = api_routes().split_for_parts();
+    api.with_state(state)
+        .fallback(fallback)
+        .method_not_allowed_fallback(method_not_allowed)
 }
 
 /// The OpenAPI document of the API, as served at `/api/v1/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     api_routes().split_for_parts().1
+}
+
+static OPENAPI_JSON: std::sync::LazyLock<Bytes> = std::sync::LazyLock::new(|| {
+    Bytes::from(openapi().to_pretty_json().unwrap_or_else(|_| "{}".into()))
+});
+
+async fn openapi_json() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        OPENAPI_JSON.clone(),
+    )
 }
 
 fn is_api_path(path: &str) -> bool {

@@ -57,6 +57,7 @@ pub(crate) async fn list_providers(
     params(("id" = String, Path, description = "The provider's id")),
     responses(
         (status = 200, description = "Models", body = ModelList),
+        (status = 404, description = "The runtime has no such provider (`provider_not_found`)", body = ErrorBody),
         (status = 502, description = "The runtime answered with an error (`runtime_error`)", body = ErrorBody),
         (status = 503, description = "No runtime (`runtime_unavailable`); see Retry-After", body = ErrorBody),
         (status = 504, description = "The runtime did not answer in time (`runtime_timeout`)", body = ErrorBody)

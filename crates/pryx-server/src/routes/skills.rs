@@ -55,7 +55,7 @@ pub(crate) async fn get_skill(
     responses(
         (status = 200, description = "The skill, now enabled", body = Skill),
         (status = 404, description = "No such skill (`skill_not_found`)", body = ErrorBody),
-        (status = 422, description = "The skill is malformed (`skill_invalid`)", body = ErrorBody)
+        (status = 409, description = "The skill is malformed (`skill_invalid`)", body = ErrorBody)
     )
 )]
 pub(crate) async fn enable_skill(

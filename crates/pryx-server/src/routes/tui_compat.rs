@@ -4,11 +4,14 @@
 //! `docs/tui-migration.md`.
 //!
 //! `/health` and `/skills[/{id}]` are also paths a browser may open in the single-page UI: a
-//! request whose `Accept` prefers `text/html` gets the UI instead of JSON.
+//! `GET` whose `Accept` prefers `text/html` gets the (public) UI page instead of JSON, before any
+//! credential check; everything else is authenticated exactly like the route it aliases.
 
-use axum::extract::{OriginalUri, Path, State};
-use axum::http::{HeaderMap, header};
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, Method, header};
+use axum::middleware::{Next, from_fn};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -16,16 +19,43 @@ use utoipa_axum::routes;
 use super::{AppState, health, skills};
 use crate::error::ErrorBody;
 use crate::extract::ApiJson;
+use crate::security::{Credential, require_auth};
 use crate::ui;
 
-/// The alias routes with their OpenAPI description.
+/// The alias routes with their OpenAPI description. `/health` is public like
+/// `/api/v1/health`; the skill aliases need a credential like `/api/v1/skills`.
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+    let public = OpenApiRouter::new()
         .routes(routes!(tui_health))
+        .route_layer(from_fn(page_or_next));
+    let protected = OpenApiRouter::new()
         .routes(routes!(tui_list_skills))
         .routes(routes!(tui_get_skill))
         .routes(routes!(tui_enable_skill))
         .routes(routes!(tui_disable_skill))
+        .route_layer(from_fn(page_or_auth));
+    public.merge(protected)
+}
+
+/// A browser navigating to an alias path gets the UI page; anything else goes on.
+async fn page_or_next(req: Request, next: Next) -> Response {
+    match browser_page(&req) {
+        Some(page) => page,
+        None => next.run(req).await,
+    }
+}
+
+/// A browser navigating to an alias path gets the UI page; anything else must authenticate.
+async fn page_or_auth(req: Request, next: Next) -> Response {
+    match browser_page(&req) {
+        Some(page) => page,
+        None => require_auth(req, next).await,
+    }
+}
+
+fn browser_page(req: &Request) -> Option<Response> {
+    (req.method() == Method::GET && prefers_html(req.headers()))
+        .then(|| ui::serve(req.uri().path(), req.headers()))
 }
 
 /// The body of `POST /skills/enable` and `/skills/disable`.
@@ -40,17 +70,14 @@ pub(crate) struct SkillId {
     get,
     path = "/health",
     tag = "tui-compat",
-    responses((status = 200, description = "Host health, as `/api/v1/health`", body = pryx_core_api::Health))
+    security((), ("bearer" = []), ("session" = [])),
+    responses((status = 200, description = "Host health, as `/api/v1/health`", body = health::HealthReply))
 )]
 pub(crate) async fn tui_health(
     State(app): State<AppState>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-) -> Response {
-    if prefers_html(&headers) {
-        return ui::serve(uri.path(), &headers);
-    }
-    health::health(State(app)).await.into_response()
+    credential: Option<Extension<Credential>>,
+) -> Json<health::HealthReply> {
+    health::health(State(app), credential).await
 }
 
 /// Alias of `GET /api/v1/skills` (the UI for browsers).
@@ -60,14 +87,7 @@ pub(crate) async fn tui_health(
     tag = "tui-compat",
     responses((status = 200, description = "Skills, as `/api/v1/skills`", body = skills::SkillList))
 )]
-pub(crate) async fn tui_list_skills(
-    State(app): State<AppState>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-) -> Response {
-    if prefers_html(&headers) {
-        return ui::serve(uri.path(), &headers);
-    }
+pub(crate) async fn tui_list_skills(State(app): State<AppState>) -> Response {
     skills::list_skills(State(app)).await.into_response()
 }
 
@@ -82,15 +102,7 @@ pub(crate) async fn tui_list_skills(
         (status = 404, description = "No such skill (`skill_not_found`)", body = ErrorBody)
     )
 )]
-pub(crate) async fn tui_get_skill(
-    State(app): State<AppState>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    id: Path<String>,
-) -> Response {
-    if prefers_html(&headers) {
-        return ui::serve(uri.path(), &headers);
-    }
+pub(crate) async fn tui_get_skill(State(app): State<AppState>, id: Path<String>) -> Response {
     skills::get_skill(State(app), id).await.into_response()
 }
 
@@ -103,7 +115,10 @@ pub(crate) async fn tui_get_skill(
     responses(
         (status = 200, description = "The skill, now enabled", body = pryx_core_api::Skill),
         (status = 404, description = "No such skill (`skill_not_found`)", body = ErrorBody),
-        (status = 422, description = "The skill is malformed (`skill_invalid`)", body = ErrorBody)
+        (status = 400, description = "Malformed JSON (`invalid_json`)", body = ErrorBody),
+        (status = 415, description = "Not JSON (`unsupported_media_type`)", body = ErrorBody),
+        (status = 422, description = "JSON without a string `id` (`invalid_request`)", body = ErrorBody),
+        (status = 409, description = "The skill is malformed (`skill_invalid`)", body = ErrorBody)
     )
 )]
 pub(crate) async fn tui_enable_skill(
@@ -123,7 +138,10 @@ pub(crate) async fn tui_enable_skill(
     request_body = SkillId,
     responses(
         (status = 200, description = "The skill, now disabled", body = pryx_core_api::Skill),
-        (status = 404, description = "No such skill (`skill_not_found`)", body = ErrorBody)
+        (status = 404, description = "No such skill (`skill_not_found`)", body = ErrorBody),
+        (status = 400, description = "Malformed JSON (`invalid_json`)", body = ErrorBody),
+        (status = 415, description = "Not JSON (`unsupported_media_type`)", body = ErrorBody),
+        (status = 422, description = "JSON without a string `id` (`invalid_request`)", body = ErrorBody)
     )
 )]
 pub(crate) async fn tui_disable_skill(

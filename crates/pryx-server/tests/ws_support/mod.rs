@@ -9,13 +9,14 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use pryx_core_api::{ApprovalService, Event, EventPublisher, Value};
-use pryx_server::{Adapters, EventHub, Host, RunningHost, WsConfig};
+use pryx_server::{Adapters, AdminToken, EventHub, Host, RunningHost, SecurityPolicy, WsConfig};
 use pryx_testkit::{Fixture, TestAdapters};
 use serde_json::{Value as Json, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// How long a test waits for a frame it expects.
@@ -27,7 +28,10 @@ pub struct WsHost {
     pub hub: Arc<EventHub>,
     pub adapters: TestAdapters,
     pub approvals: ApprovalService,
+    /// An HTTP client that sends the admin token.
     pub http: reqwest::Client,
+    /// The admin token.
+    pub token: AdminToken,
 }
 
 impl WsHost {
@@ -47,21 +51,31 @@ impl WsHost {
             runtime: t.runtime.clone(),
             telemetry: t.telemetry.clone(),
         };
+        let token = AdminToken::generate();
         let host = Host::builder(adapters)
             .bind("127.0.0.1:0".parse().unwrap())
             .event_hub(hub.clone())
             .approvals(approvals.clone())
             .websocket(config)
+            .security(SecurityPolicy::new(token.clone()))
             .start()
             .await
             .expect("host starts");
+        let mut headers = reqwest::header::HeaderMap::new();
+        let bearer = format!("Bearer {}", token.expose());
+        headers.insert(reqwest::header::AUTHORIZATION, bearer.parse().unwrap());
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .build()
+            .unwrap();
         Self {
             addr: host.local_addr(),
             host,
             hub,
             adapters: t,
             approvals,
-            http: reqwest::Client::new(),
+            http,
+            token,
         }
     }
 
@@ -73,9 +87,19 @@ impl WsHost {
         format!("ws://{}/ws{}", self.addr, query)
     }
 
-    /// Connects to `/ws` + `query` (e.g. `?event=config.*`).
+    /// An upgrade request for `/ws` + `query` that carries the admin token.
+    pub fn ws_request(&self, query: &str) -> tungstenite::handshake::client::Request {
+        let mut request = self.ws_url(query).into_client_request().unwrap();
+        let bearer = format!("Bearer {}", self.token.expose());
+        request
+            .headers_mut()
+            .insert("authorization", bearer.parse().unwrap());
+        request
+    }
+
+    /// Connects to `/ws` + `query` (e.g. `?event=config.*`) with the admin token.
     pub async fn connect(&self, query: &str) -> Client {
-        let (ws, _) = tokio_tungstenite::connect_async(self.ws_url(query))
+        let (ws, _) = tokio_tungstenite::connect_async(self.ws_request(query))
             .await
             .expect("upgrade");
         Client { ws }
@@ -194,11 +218,13 @@ pub fn code_name(code: u16) -> String {
 
 /// A WebSocket client by hand: it reads every frame but never answers a ping (what a hung
 /// client that still has a socket looks like). Returns the stream after the upgrade.
-pub async fn raw_connect(addr: SocketAddr) -> TcpStream {
+pub async fn raw_connect(addr: SocketAddr, token: &AdminToken) -> TcpStream {
     let mut tcp = TcpStream::connect(addr).await.unwrap();
     let request = format!(
         "GET /ws HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+         Authorization: Bearer {}\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+        token.expose()
     );
     tcp.write_all(request.as_bytes()).await.unwrap();
     let mut head = Vec::new();

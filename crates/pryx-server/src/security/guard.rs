@@ -1,0 +1,142 @@
+//! The guard layer: Host check, credential check and Origin check on every request.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::Security;
+use super::login::SESSION_COOKIE;
+use crate::error::ApiError;
+
+/// How a request authenticated, put in its extensions by [`guard`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Credential {
+    /// No credential.
+    Anonymous,
+    /// The admin token.
+    Token,
+    /// A browser session cookie.
+    Session,
+}
+
+/// Set in a request's extensions when it carried an `Origin` that is one of ours.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct OriginChecked;
+
+/// Runs before routing: refuses foreign `Host`s, wrong credentials and foreign `Origin`s.
+pub(crate) async fn guard(
+    State(security): State<Arc<Security>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let headers = req.headers();
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    if !security.host_allowed(host) {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "host_not_allowed",
+            "this host only answers requests addressed to localhost, 127.0.0.1, [::1] or a configured name",
+        )
+        .into_response();
+    }
+    let credential = match credential(&security, headers) {
+        Ok(credential) => credential,
+        Err(err) => return err.into_response(),
+    };
+    let origin = headers
+        .get(header::ORIGIN)
+        .map(|o| o.to_str().unwrap_or("\u{0}"));
+    let origin_ok = match origin {
+        Some(origin) => security.origin_allowed(origin),
+        None => false,
+    };
+    let changes_state = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        || is_websocket_upgrade(headers);
+    if changes_state {
+        if origin.is_some() && !origin_ok {
+            return ApiError::new(
+                StatusCode::FORBIDDEN,
+                "origin_not_allowed",
+                "requests from other web origins may not change anything here",
+            )
+            .into_response();
+        }
+        if origin.is_none() && credential == Credential::Session {
+            return ApiError::new(
+                StatusCode::FORBIDDEN,
+                "origin_required",
+                "a browser session may change things only from the host's own page (send Origin)",
+            )
+            .into_response();
+        }
+    }
+    req.extensions_mut().insert(credential);
+    if origin_ok {
+        req.extensions_mut().insert(OriginChecked);
+    }
+    next.run(req).await
+}
+
+/// Lets only authenticated requests through to the routes it wraps.
+pub(crate) async fn require_auth(req: Request, next: Next) -> Response {
+    match req.extensions().get::<Credential>() {
+        Some(Credential::Token | Credential::Session) => next.run(req).await,
+        _ => {
+            let mut response = ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "send the admin token as `Authorization: Bearer <token>` (it is in admin.token in the data directory)",
+            )
+            .into_response();
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+            response
+        }
+    }
+}
+
+fn credential(security: &Security, headers: &HeaderMap) -> Result<Credential, ApiError> {
+    if let Some(value) = headers.get(header::AUTHORIZATION) {
+        let presented = value.as_bytes().strip_prefix(b"Bearer ").unwrap_or(b"");
+        if !presented.is_empty() && security.token.matches(presented) {
+            return Ok(Credential::Token);
+        }
+        let mut err = ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "the admin token is not valid",
+        );
+        err = err.with_header(
+            header::WWW_AUTHENTICATE,
+            "Bearer error=\"invalid_token\"".into(),
+        );
+        return Err(err);
+    }
+    let session = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value);
+    match session {
+        Some(id) if security.logins.session_valid(id) => Ok(Credential::Session),
+        _ => Ok(Credential::Anonymous),
+    }
+}
+
+fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
+}

@@ -1,0 +1,102 @@
+//! Safe by default: who may talk to the host, checked before any route runs.
+//!
+//! - **Host allow-list** (DNS rebinding): the `Host` header must name this machine
+//!   (`localhost`, `127.0.0.1`, `[::1]`) or a configured name.
+//! - **Authentication**: the admin token as `Authorization: Bearer`, or a browser session
+//!   cookie obtained through a one-time login code. Every route except the minimal health and
+//!   the login exchange requires one, on loopback too.
+//! - **Origin check** on every state-changing request and WebSocket upgrade: only the host's own
+//!   origins (and configured ones). A cookie-authenticated write must carry an Origin.
+//! - No CORS headers, ever: a foreign page cannot read an answer.
+
+mod guard;
+mod login;
+mod token;
+
+use std::time::Duration;
+
+pub(crate) use guard::{Credential, OriginChecked, guard, require_auth};
+pub(crate) use login::LoginBook;
+pub use login::SESSION_COOKIE;
+pub use token::{AdminToken, MIN_TOKEN_LEN, WeakToken};
+
+/// Who may reach the host and how.
+#[derive(Debug, Clone)]
+pub struct SecurityPolicy {
+    /// The admin token clients present.
+    pub token: AdminToken,
+    /// Host names accepted in the `Host` header besides `localhost`, `127.0.0.1` and `[::1]`
+    /// (lowercase, without port; IPv6 in brackets).
+    pub extra_hosts: Vec<String>,
+    /// Browser origins accepted besides the host's own (e.g. `http://localhost:5173` for a UI
+    /// dev server).
+    pub extra_origins: Vec<String>,
+    /// How long a login code stays valid.
+    pub login_code_ttl: Duration,
+    /// How long a browser session lasts.
+    pub session_ttl: Duration,
+}
+
+impl SecurityPolicy {
+    /// The defaults around `token`: loopback names only, no extra origins, 60 s login codes,
+    /// 12 h sessions.
+    pub fn new(token: AdminToken) -> Self {
+        Self {
+            token,
+            extra_hosts: Vec::new(),
+            extra_origins: Vec::new(),
+            login_code_ttl: Duration::from_secs(60),
+            session_ttl: Duration::from_secs(12 * 3600),
+        }
+    }
+}
+
+/// The policy resolved against the bound port, plus live login state.
+pub(crate) struct Security {
+    pub token: AdminToken,
+    hosts: Vec<String>,
+    origins: Vec<String>,
+    pub logins: LoginBook,
+    pub port: u16,
+}
+
+impl Security {
+    pub(crate) fn new(policy: SecurityPolicy, port: u16) -> Self {
+        let mut hosts: Vec<String> = ["localhost", "127.0.0.1", "[::1]"]
+            .map(String::from)
+            .to_vec();
+        hosts.extend(policy.extra_hosts.iter().map(|h| h.to_ascii_lowercase()));
+        let mut origins: Vec<String> = hosts.iter().map(|h| format!("http://{h}:{port}")).collect();
+        if port == 80 {
+            origins.extend(hosts.iter().map(|h| format!("http://{h}")));
+        }
+        origins.extend(
+            policy
+                .extra_origins
+                .iter()
+                .map(|o| o.trim_end_matches('/').to_ascii_lowercase()),
+        );
+        Self {
+            token: policy.token,
+            hosts,
+            origins,
+            logins: LoginBook::new(policy.login_code_ttl, policy.session_ttl),
+            port,
+        }
+    }
+
+    /// Whether a `Host` header value names this host.
+    pub(crate) fn host_allowed(&self, host: &str) -> bool {
+        let name = if host.starts_with('[') {
+            host.split_inclusive(']').next().unwrap_or(host)
+        } else {
+            host.split(':').next().unwrap_or(host)
+        };
+        self.hosts.iter().any(|h| h.eq_ignore_ascii_case(name))
+    }
+
+    /// Whether an `Origin` header value is one of ours.
+    pub(crate) fn origin_allowed(&self, origin: &str) -> bool {
+        self.origins.iter().any(|o| o.eq_ignore_ascii_case(origin))
+    }
+}
