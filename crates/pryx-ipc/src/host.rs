@@ -29,6 +29,7 @@ pub const RESERVED_EVENTS: &[&str] = &[
     "skills.",
     "runtime.status",
     "notification.show",
+    "health",
 ];
 
 /// The parts of the host the runtime's calls reach.

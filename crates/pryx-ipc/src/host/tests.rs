@@ -124,6 +124,7 @@ async fn events_and_notifications_are_published_and_reserved_names_refused() {
     for bad in [
         r#"{"event":"approval.needed","payload":{}}"#,
         r#"{"event":"runtime.status"}"#,
+        r#"{"event":"health"}"#,
         r#"{"event":""}"#,
         r#"{"event":"has space"}"#,
         r#"{"payload":{}}"#,
