@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use pryx_core_api::{ApprovalService, RuntimeBridge, TelemetrySink};
 use pryx_ipc::{HostHandles, NoRuntime, SidecarBridge, SidecarConfig};
-use pryx_server::{Adapters, AdminToken, EventHub, Host, MIN_TOKEN_LEN, SecurityPolicy, bind_std};
+use pryx_server::{
+    Adapters, AdminToken, EventHub, Host, MIN_TOKEN_LEN, SecurityPolicy, StopSignals, bind_std,
+};
 use pryx_store::{FileConfigStore, MachineProbe, SkillDirectories, SkillRoots, TokenFile};
 use pryx_telemetry::NoopTelemetry;
 
@@ -50,7 +52,7 @@ pub async fn run(options: Options) -> Result<(), StartError> {
     // Take the port before starting anything (a second host must not spawn a second runtime),
     // and listen for signals before announcing the address, so a stop right after start is clean.
     let listener = bind_std(addr)?;
-    let mut signals = StopSignals::install()?;
+    let signals = StopSignals::install()?;
 
     let events = EventHub::new(EventHub::DEFAULT_CAPACITY);
     let approvals = ApprovalService::new(events.clone());
@@ -94,12 +96,7 @@ pub async fn run(options: Options) -> Result<(), StartError> {
         })
     );
 
-    let handle = host.shutdown_handle();
-    tokio::spawn(async move {
-        signals.recv().await;
-        tracing::info!("shutting down");
-        handle.shutdown();
-    });
+    tokio::spawn(signals.stop_on_signal(host.shutdown_handle()));
     host.wait().await?;
     Ok(())
 }
@@ -112,37 +109,4 @@ fn resolve_data_dir(flag: Option<PathBuf>) -> Result<PathBuf, StartError> {
     let home = directories::BaseDirs::new()
         .ok_or("cannot find your home directory; pass --data-dir or set PRYX_HOME")?;
     Ok(home.home_dir().join(".pryx"))
-}
-
-/// SIGINT and SIGTERM, registered up front.
-struct StopSignals {
-    #[cfg(unix)]
-    interrupt: tokio::signal::unix::Signal,
-    #[cfg(unix)]
-    terminate: tokio::signal::unix::Signal,
-}
-
-impl StopSignals {
-    fn install() -> std::io::Result<Self> {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            Ok(Self {
-                interrupt: signal(SignalKind::interrupt())?,
-                terminate: signal(SignalKind::terminate())?,
-            })
-        }
-        #[cfg(not(unix))]
-        Ok(Self {})
-    }
-
-    async fn recv(&mut self) {
-        #[cfg(unix)]
-        tokio::select! {
-            _ = self.interrupt.recv() => {}
-            _ = self.terminate.recv() => {}
-        }
-        #[cfg(not(unix))]
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }

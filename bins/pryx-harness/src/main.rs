@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use pryx_server::{Adapters, AdminToken, Host, SecurityPolicy, ShutdownHandle};
+use pryx_server::{Adapters, AdminToken, Host, SecurityPolicy, StopSignals};
 use pryx_testkit::{Fixture, RuntimeMode};
 
 /// The port the harness listens on by default: next to the real host's 42424.
@@ -78,7 +78,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
 
     // Listen for signals before announcing the address, so a signal sent right after the
     // `listening` line is handled, not fatal.
-    let signals = Signals::install()?;
+    let signals = StopSignals::install()?;
     // A test host: the admin token is chosen here and announced on stdout (never do this in a
     // real host, which keeps it in a 0600 file).
     let token = match &args.token {
@@ -118,54 +118,6 @@ fn browsable(addr: SocketAddr) -> SocketAddr {
             SocketAddr::new(Ipv6Addr::LOCALHOST.into(), addr.port())
         }
         _ => addr,
-    }
-}
-
-/// SIGINT and SIGTERM (Ctrl-C elsewhere), registered up front.
-struct Signals {
-    #[cfg(unix)]
-    interrupt: tokio::signal::unix::Signal,
-    #[cfg(unix)]
-    terminate: tokio::signal::unix::Signal,
-}
-
-impl Signals {
-    fn install() -> std::io::Result<Self> {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            Ok(Self {
-                interrupt: signal(SignalKind::interrupt())?,
-                terminate: signal(SignalKind::terminate())?,
-            })
-        }
-        #[cfg(not(unix))]
-        Ok(Self {})
-    }
-
-    async fn next(&mut self) -> &'static str {
-        #[cfg(unix)]
-        {
-            tokio::select! {
-                _ = self.interrupt.recv() => "SIGINT",
-                _ = self.terminate.recv() => "SIGTERM",
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-            "Ctrl-C"
-        }
-    }
-
-    /// Stops the host gracefully on the first signal; exits at once on the second.
-    async fn stop_on_signal(mut self, handle: ShutdownHandle) {
-        let name = self.next().await;
-        tracing::info!("{name} received: shutting down (send it again to exit at once)");
-        handle.shutdown();
-        let name = self.next().await;
-        tracing::warn!("{name} received again: exiting without waiting");
-        std::process::exit(1);
     }
 }
 

@@ -12,6 +12,7 @@
 //! - [`Limits`]: request limits;
 //! - [`SecurityPolicy`], [`AdminToken`]: who may talk to the host (token, Host and Origin
 //!   allow-lists, browser login);
+//! - [`StopSignals`]: SIGINT/SIGTERM → graceful stop, for binaries;
 //! - [`openapi`]: the generated OpenAPI document.
 
 mod error;
@@ -22,6 +23,7 @@ mod layers;
 mod routes;
 mod security;
 mod serve;
+mod signals;
 mod ui;
 mod ws;
 
@@ -33,5 +35,6 @@ pub use host::{
 pub use layers::Limits;
 pub use routes::openapi;
 pub use security::{AdminToken, MIN_TOKEN_LEN, SESSION_COOKIE, SecurityPolicy, WeakToken};
+pub use signals::StopSignals;
 pub use ui::CONTENT_SECURITY_POLICY;
 pub use ws::{PROTOCOL_VERSION as WS_PROTOCOL_VERSION, WsConfig, close_codes as ws_close_codes};
