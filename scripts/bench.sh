@@ -10,10 +10,11 @@
 # started and settled), health and UI index throughput with p50/p99 latency
 # (`wrk -t2 -c64 -d10s --latency`), the server's CPU time per request, the largest RSS seen
 # under that load, and the release binary size. The load runs are interleaved (axum, host,
-# axum, host, ...) for BENCH_ROUNDS rounds and the best round of each server is kept, so a
-# burst of noise from elsewhere on the machine hits both sides alike. Every host figure is
-# also given as a ratio to bare axum: absolute numbers move with the machine, ratios from one
-# run much less.
+# axum, host, ...) for BENCH_ROUNDS rounds; a server's figures are those of its median round,
+# and its throughput and CPU ratios to axum are the median of the per-round ratios, so a burst
+# of noise from elsewhere on the machine moves both sides of a ratio alike. Every host figure
+# is also given as a ratio to bare axum: absolute numbers move with the machine, ratios from
+# one run much less.
 #
 # Writes the table to $CARGO_TARGET_DIR/bench/results.md (default target/bench/results.md).
 # Not part of scripts/test.sh: it needs quiet cores to mean anything.
@@ -167,11 +168,11 @@ idle() {
   R[$name.ui.path]=$ui
 }
 
-# load NAME KEY: one wrk run on the server's KEY (health or ui) path; keeps the best round.
+# load NAME KEY ROUND: one wrk run on the server's KEY (health or ui) path.
 load() {
-  local name=$1 key=$2 pid=${R[$1.pid]} out rss cpu0 cpu1 sampler
+  local name=$1 key=$2 round=$3 pid=${R[$1.pid]} out rss cpu0 cpu1 sampler
   local url="http://${R[$name.addr]}${R[$name.$key.path]}"
-  out=$WORK/wrk-$name-$key.txt
+  out=$WORK/wrk-$name-$key-$round.txt
   "$PROBE" rss-max "$pid" "$DURATION_MS" >"$WORK/rss-$name-$key" &
   sampler=$!
   cpu0=$("$PROBE" cpu "$pid")
@@ -186,20 +187,31 @@ load() {
   p50=$(lat_ms "$(awk '$1 == "50%" { print $2 }' "$out")")
   p99=$(lat_ms "$(awk '$1 == "99%" { print $2 }' "$out")")
   requests=$(awk '/requests in/ { print $1 }' "$out")
-  cpu_us=$(awk -v t=$((cpu1 - cpu0)) -v hz="$CLK_TCK" -v n="$requests" 'BEGIN { printf "%.1f\n", n > 0 ? t * 1e6 / hz / n : 0 }')
+  cpu_us=$(awk -v t=$((cpu1 - cpu0)) -v hz="$CLK_TCK" -v n="$requests" 'BEGIN { printf "%.1f\n", (n > 0) ? t * 1e6 / hz / n : 0 }')
   bad=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out")
   errors=$(awk '/Socket errors:/ { sub(/.*Socket errors: /, ""); print }' "$out")
   [[ -z $bad ]] || note "WARNING: $name $key: $bad responses were not 2xx/3xx"
   [[ -z $errors ]] || note "WARNING: $name $key: socket errors: $errors"
   note "$name $key: $rps req/s, p50 $p50 ms, p99 $p99 ms, $cpu_us µs CPU/request, max RSS $rss KiB"
-  if ((rps > ${R[$name.$key.rps]:-0})); then
-    R[$name.$key.rps]=$rps
-    R[$name.$key.p50]=$p50
-    R[$name.$key.p99]=$p99
-    R[$name.$key.cpu]=$cpu_us
-  fi
+  R[$name.$key.rounds]+="$rps $p50 $p99 $cpu_us"$'\n'
   local prev=${R[$name.rss_load]:-0}
   R[$name.rss_load]=$((rss > prev ? rss : prev))
+}
+
+# summarize NAME KEY: the round with the median throughput gives req/s, p50 and p99; CPU per
+# request is the median over rounds.
+summarize() {
+  local name=$1 key=$2 line
+  line=$(printf '%s' "${R[$name.$key.rounds]}" | sort -n -k1,1 | awk '{ l[NR] = $0 } END { print l[int((NR + 1) / 2)] }')
+  read -r "R[$name.$key.rps]" "R[$name.$key.p50]" "R[$name.$key.p99]" _ <<<"$line"
+  R[$name.$key.cpu]=$(printf '%s' "${R[$name.$key.rounds]}" | awk '{ print $4 }' | median)
+}
+
+# paired NAME KEY FIELD: the median over rounds of NAME's figure divided by axum's in the same
+# round (field 1: req/s, 4: CPU per request): the ratio least moved by noise between rounds.
+paired() {
+  paste <(printf '%s' "${R[$1.$2.rounds]}") <(printf '%s' "${R[axum.$2.rounds]}") |
+    awk -v f="$3" '{ if ($(f + 4) > 0) printf "%.4f\n", $f / $(f + 4) }' | median
 }
 
 install_size() { # a peer's install: the npm package its command resolves into, or the binary
@@ -264,15 +276,19 @@ done
 
 for round in $(seq "$ROUNDS"); do
   step "load, round $round of $ROUNDS"
-  for s in "${SERVERS[@]}"; do load "$s" health; done
-  for s in "${SERVERS[@]}"; do load "$s" ui; done
+  for s in "${SERVERS[@]}"; do load "$s" health "$round"; done
+  for s in "${SERVERS[@]}"; do load "$s" ui "$round"; done
 done
 if ((${#PEERS[@]})); then
   step "load, peers (one round: they are far enough off that one is plenty)"
-  for p in "${PEERS[@]}"; do load "$p" health; load "$p" ui; done
+  for p in "${PEERS[@]}"; do load "$p" health 1; load "$p" ui 1; done
 fi
 SERVERS+=("${PEERS[@]}")
-for s in "${SERVERS[@]}"; do stop_group "${R[$s.pid]}"; done
+for s in "${SERVERS[@]}"; do
+  stop_group "${R[$s.pid]}"
+  summarize "$s" health
+  summarize "$s" ui
+done
 
 # ---------------------------------------------------------------------------------------------
 num() { awk -v v="$1" 'BEGIN { s = sprintf("%d", v); out = ""
@@ -297,7 +313,19 @@ cell() { # cell SERVER METRIC: the value, and for every server but axum its rati
       echo "$v$r"
       return ;;
   esac
-  [[ $s == axum ]] || r=" ($(ratio "${R[$s.$m]}" "${R[axum.$m]}"))"
+  if [[ $s != axum ]]; then
+    case $m in
+      *.rps | *.cpu)
+        if [[ " ${PEERS[*]} " == *" $s "* ]]; then
+          r=" ($(ratio "${R[$s.$m]}" "${R[axum.$m]}"))"
+        else
+          local k=${m%.*} f=1
+          [[ $m == *.cpu ]] && f=4
+          r=" ($(awk -v x="$(paired "$s" "$k" "$f")" 'BEGIN { printf "%.2f×", x }'))"
+        fi ;;
+      *) r=" ($(ratio "${R[$s.$m]}" "${R[axum.$m]}"))" ;;
+    esac
+  fi
   echo "$v$r"
 }
 
@@ -310,11 +338,11 @@ row() { # row LABEL METRIC GOAL VERDICT
 table() {
   local head="| |" sep="|---|" s
   for s in "${SERVERS[@]}"; do head+=" ${R[$s.label]} |"; sep+="---|"; done
-  echo "$head pryx-core goal | |"
+  echo "$head pryx-core goal | met? |"
   echo "$sep---|---|"
   row "startup to first 200 (median of $RUNS)" startup "< 50 ms" "$(met "${R[pryx.startup]}" '<' 50)"
   row "idle RSS" rss_idle "< 15 MB" "$(met "${R[pryx.rss_idle]}" '<' $((15 * 1000 * 1000 / 1024)))"
-  row "health req/s" health.rps "≥ 0.80× axum" "$(met "${R[pryx.health.rps]}" '>=' "$(awk -v a="${R[axum.health.rps]}" 'BEGIN { print a * 0.8 }')")"
+  row "health req/s" health.rps "≥ 0.80× axum" "$(met "$(paired pryx health 1)" '>=' 0.8)"
   row "health p50 / p99" health.lat "" ""
   row "server CPU per health request" health.cpu "" ""
   row "UI index req/s" ui.rps "" ""
@@ -329,7 +357,7 @@ machine() {
   cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
   printf -- '- machine: %s cores (`nproc`), %s, Linux %s, %s MiB RAM; load average before the run: %s\n' \
     "$(nproc)" "${cpu:-unknown CPU}" "$(uname -r)" "$(awk '/MemTotal/ { printf "%d", $2 / 1024 }' /proc/meminfo)" "$LOADAVG"
-  printf -- '- load: `wrk -t%s -c%s -d%s --latency` on 127.0.0.1, wrk sharing the cores with the server; best of %s interleaved rounds per server; %s\n' \
+  printf -- '- load: `wrk -t%s -c%s -d%s --latency` on 127.0.0.1, wrk sharing the cores with the server; median of %s interleaved rounds (ratios: median of the per-round ratios); %s\n' \
     "$WRK_THREADS" "$CONNECTIONS" "$DURATION" "$ROUNDS" "$(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
   printf -- '- UI index body: bare axum %s B, pryx-core %s B; health body: bare axum %s B, pryx-core %s B\n' \
     "${R[axum.ui.bytes]}" "${R[pryx.ui.bytes]}" "${R[axum.health.bytes]}" "${R[pryx.health.bytes]}"
