@@ -136,12 +136,19 @@ start() {
       args+=("${a//\{run\}/$run}")
     done
     mkdir -p "$WORK/$name-$run"
-    line=$(cd "$WORK/$name-$run" &&
-      "$PROBE" startup --path "$health" --stdout "$WORK/$name-$run.out" "${port_args[@]}" \
-        --timeout-s 60 -- "${args[@]}" 2>"$WORK/$name-$run.err") ||
-      die "$name did not answer 200 on $health (run $run); its stderr and the probe's:
+    # The probe stays the server's parent (and reaps it) until the server is stopped.
+    : >"$WORK/$name-$run.line"
+    (cd "$WORK/$name-$run" &&
+      exec "$PROBE" startup --path "$health" --stdout "$WORK/$name-$run.out" "${port_args[@]}" \
+        --timeout-s 60 -- "${args[@]}") >"$WORK/$name-$run.line" 2>"$WORK/$name-$run.err" &
+    local probe=$!
+    # `read` succeeds only on a whole line: the probe writes it once the first 200 came.
+    until read -r ms pid addr <"$WORK/$name-$run.line"; do
+      kill -0 "$probe" 2>/dev/null ||
+        die "$name did not answer 200 on $health (run $run); its stderr and the probe's:
 $(tail -20 "$WORK/$name-$run.err")"
-    read -r ms pid addr <<<"$line"
+      sleep 0.01
+    done
     STARTED+=("$pid")
     times+=("$ms")
     if ((run < RUNS)); then stop_group "$pid"; fi

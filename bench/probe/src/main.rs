@@ -6,8 +6,9 @@
 //! bench-probe startup --path /health --stdout FILE [--port P] [--timeout-s 60] -- CMD ARGS…
 //!     spawns CMD in its own process group (stdout to FILE), then polls `GET PATH` every
 //!     millisecond until the first 200. The address comes from --port, or else from the first
-//!     `"addr":"HOST:PORT"` CMD prints. Prints `<ms> <pid> <addr>`; leaves CMD running (the
-//!     caller stops it by its process group).
+//!     `"addr":"HOST:PORT"` CMD prints. Prints `<ms> <pid> <addr>`, then stays CMD's parent
+//!     until CMD ends (the caller stops it by its process group; run the probe in the
+//!     background). When CMD does not come up, kills its process group and fails.
 //! bench-probe rss PID            VmRSS of PID and all its descendants, in KiB
 //! bench-probe rss-max PID MS     the largest `rss` seen sampling every 20 ms for MS milliseconds
 //! bench-probe cpu PID            user + system CPU time of PID and its descendants, in clock ticks
@@ -83,7 +84,7 @@ fn startup(args: &[String]) -> Result<(), Error> {
     let out = std::fs::File::create(&stdout_file)?;
 
     let started = Instant::now();
-    let child = Command::new(&command[0])
+    let mut child = Command::new(&command[0])
         .args(&command[1..])
         .stdin(Stdio::null())
         .stdout(out)
@@ -91,38 +92,75 @@ fn startup(args: &[String]) -> Result<(), Error> {
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", command[0]))?;
     let pid = child.id();
-    // The caller stops the process group; not waiting here leaves it running when we exit.
-    std::mem::forget(child);
+    match first_ok(
+        &command[0],
+        pid,
+        port,
+        &path,
+        &stdout_file,
+        started + timeout,
+    ) {
+        Ok(addr) => {
+            let ms = started.elapsed().as_secs_f64() * 1000.0;
+            let mut stdout = std::io::stdout().lock();
+            writeln!(stdout, "{ms:.2} {pid} {addr}")?;
+            stdout.flush()?;
+            drop(stdout);
+            // Stay the server's parent until it ends, so it is reaped (the caller stops it by
+            // its process group).
+            let _ = child.wait();
+            Ok(())
+        }
+        Err(err) => {
+            kill_group(pid);
+            let _ = child.kill();
+            let _ = child.wait();
+            Err(err)
+        }
+    }
+}
 
-    let deadline = started + timeout;
+/// Waits for the server's address, then for the first 200 on `path`.
+fn first_ok(
+    program: &str,
+    pid: u32,
+    port: Option<u16>,
+    path: &str,
+    stdout_file: &str,
+    deadline: Instant,
+) -> Result<SocketAddr, Error> {
     let addr = match port {
         Some(port) => SocketAddr::from(([127, 0, 0, 1], port)),
         None => loop {
-            if let Some(addr) = printed_addr(&stdout_file) {
+            if let Some(addr) = printed_addr(stdout_file) {
                 break addr;
             }
             if Instant::now() > deadline || !alive(pid) {
-                return Err(
-                    format!("{} printed no \"addr\" line ({stdout_file})", command[0]).into(),
-                );
+                return Err(format!("{program} printed no \"addr\" line ({stdout_file})").into());
             }
             std::thread::sleep(Duration::from_micros(200));
         },
     };
     loop {
-        if probe_ok(addr, &path) {
-            let ms = started.elapsed().as_secs_f64() * 1000.0;
-            println!("{ms:.2} {pid} {addr}");
-            return Ok(());
+        if probe_ok(addr, path) {
+            return Ok(addr);
         }
         if Instant::now() > deadline {
-            return Err(format!("{addr}{path} gave no 200 within {timeout:?} (pid {pid})").into());
+            return Err(format!("{addr}{path} gave no 200 in time (pid {pid})").into());
         }
         if !alive(pid) {
-            return Err(format!("{} exited before answering {path}", command[0]).into());
+            return Err(format!("{program} exited before answering {path}").into());
         }
         std::thread::sleep(Duration::from_millis(1));
     }
+}
+
+/// SIGKILL to the process group `pgid` (the server and anything it started).
+fn kill_group(pgid: u32) {
+    let _ = Command::new("kill")
+        .args(["-KILL", "--", &format!("-{pgid}")])
+        .stderr(Stdio::null())
+        .status();
 }
 
 /// The `"addr":"HOST:PORT"` of the first line that has one.
