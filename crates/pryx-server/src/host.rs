@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 use crate::events::EventHub;
 use crate::layers::{self, Limits};
 use crate::routes::{self, AppContext};
-use crate::security::{AdminToken, Security, SecurityPolicy, guard};
+use crate::security::{AdminToken, Security, SecurityPolicy};
 use crate::serve;
 
 /// The port Pryx host listens on unless told otherwise.
@@ -191,9 +191,8 @@ impl HostBuilder {
             ws: crate::ws::WsState::new(self.websocket, self.lifecycle),
             security: security.clone(),
         });
-        let router =
-            routes::router(state).layer(axum::middleware::from_fn_with_state(security, guard));
-        (layers::apply(router, &self.limits), services)
+        let router = layers::apply(routes::router(state), &self.limits, security);
+        (router, services)
     }
 
     /// Binds the address and starts serving in the background.

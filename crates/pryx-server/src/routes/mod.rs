@@ -11,7 +11,8 @@ mod tui_compat;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::extract::Request;
+use axum::http::{Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use bytes::Bytes;
@@ -141,22 +142,30 @@ fn is_api_path(path: &str) -> bool {
     path == "/api" || path.starts_with("/api/")
 }
 
-async fn fallback(method: Method, uri: Uri, headers: HeaderMap) -> Response {
-    let path = uri.path();
+/// Everything no route matched: a JSON 404 under `/api`, else the UI. Takes the whole request
+/// so the headers are borrowed, not cloned (the `HeaderMap` extractor copies them all, on every
+/// UI request).
+async fn fallback(req: Request) -> Response {
+    let path = req.uri().path();
     if is_api_path(path) {
         return ApiError::not_found(path).into_response();
     }
+    let method = req.method();
     if method == Method::GET || method == Method::HEAD {
-        return ui::serve(path, &headers);
+        return ui::serve(path, req.headers());
     }
-    method_not_allowed(method, uri).await
+    not_allowed(method, path)
 }
 
 async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    not_allowed(&method, uri.path())
+}
+
+fn not_allowed(method: &Method, path: &str) -> Response {
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
-        format!("{method} is not allowed on {}", uri.path()),
+        format!("{method} is not allowed on {path}"),
     )
     .into_response()
 }

@@ -1,17 +1,20 @@
 //! The guard layer: Host check, credential check and Origin check on every request.
 
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use futures_util::future::{Either, Ready, ready};
+use tower::{Layer, Service};
 
 use super::Security;
 use super::login::SESSION_COOKIE;
 use crate::error::ApiError;
 
-/// How a request authenticated, put in its extensions by [`guard`].
+/// How a request authenticated, put in its extensions by [`GuardLayer`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Credential {
     /// No credential.
@@ -26,29 +29,76 @@ pub(crate) enum Credential {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct OriginChecked;
 
-/// Runs before routing: refuses foreign `Host`s, wrong credentials and foreign `Origin`s.
-pub(crate) async fn guard(
-    State(security): State<Arc<Security>>,
-    mut req: Request,
-    next: Next,
-) -> Response {
+/// The guard as a tower layer: refuses foreign `Host`s, wrong credentials and foreign
+/// `Origin`s before a handler runs, and tells the handler how the request authenticated.
+///
+/// A plain [`Service`] rather than an `axum::middleware::from_fn`: that helper boxes the
+/// inner service and the future on every request, and the guard sits on every request.
+#[derive(Clone)]
+pub(crate) struct GuardLayer {
+    security: Arc<Security>,
+}
+
+impl GuardLayer {
+    pub(crate) fn new(security: Arc<Security>) -> Self {
+        Self { security }
+    }
+}
+
+impl<S> Layer<S> for GuardLayer {
+    type Service = Guard<S>;
+
+    fn layer(&self, inner: S) -> Guard<S> {
+        Guard {
+            inner,
+            security: self.security.clone(),
+        }
+    }
+}
+
+/// The service [`GuardLayer`] wraps around each route.
+#[derive(Clone)]
+pub(crate) struct Guard<S> {
+    inner: S,
+    security: Arc<Security>,
+}
+
+impl<S> Service<Request> for Guard<S>
+where
+    S: Service<Request, Response = Response>,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = Either<Ready<Result<Response, S::Error>>, S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request) -> Self::Future {
+        match admit(&self.security, &mut req) {
+            Ok(()) => Either::Right(self.inner.call(req)),
+            Err(refusal) => Either::Left(ready(Ok(refusal.into_response()))),
+        }
+    }
+}
+
+/// The guard's decision: `Ok` lets the request on (its [`Credential`], and [`OriginChecked`]
+/// when it carried one of our origins, put in its extensions); `Err` is the refusal to send.
+fn admit(security: &Security, req: &mut Request) -> Result<(), ApiError> {
     let headers = req.headers();
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("");
     if !security.host_allowed(host) {
-        return ApiError::new(
+        return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "host_not_allowed",
             "this host only answers requests addressed to localhost, 127.0.0.1, [::1] or a configured name",
-        )
-        .into_response();
+        ));
     }
-    let credential = match credential(&security, headers) {
-        Ok(credential) => credential,
-        Err(err) => return err.into_response(),
-    };
+    let credential = credential(security, headers)?;
     let origin = headers
         .get(header::ORIGIN)
         .map(|o| o.to_str().unwrap_or("\u{0}"));
@@ -60,27 +110,25 @@ pub(crate) async fn guard(
         || is_websocket_upgrade(headers);
     if changes_state {
         if origin.is_some() && !origin_ok {
-            return ApiError::new(
+            return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "origin_not_allowed",
                 "requests from other web origins may not change anything here",
-            )
-            .into_response();
+            ));
         }
         if origin.is_none() && credential == Credential::Session {
-            return ApiError::new(
+            return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "origin_required",
                 "a browser session may change things only from the host's own page (send Origin)",
-            )
-            .into_response();
+            ));
         }
     }
     req.extensions_mut().insert(credential);
     if origin_ok {
         req.extensions_mut().insert(OriginChecked);
     }
-    next.run(req).await
+    Ok(())
 }
 
 /// Lets only authenticated requests through to the routes it wraps.

@@ -15,7 +15,7 @@ mod token;
 
 use std::time::Duration;
 
-pub(crate) use guard::{Credential, OriginChecked, guard, require_auth};
+pub(crate) use guard::{Credential, GuardLayer, OriginChecked, require_auth};
 pub(crate) use login::LoginBook;
 pub use login::SESSION_COOKIE;
 pub use token::{AdminToken, MIN_TOKEN_LEN, WeakToken};
