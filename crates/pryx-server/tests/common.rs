@@ -66,6 +66,16 @@ impl TestHost {
         }
     }
 
+    /// Starts a host whose security policy `adjust` changed (the token is already set).
+    pub async fn start_with_policy(adjust: impl FnOnce(&mut SecurityPolicy)) -> Self {
+        Self::start_custom(Fixture::default(), |b| {
+            let mut policy = SecurityPolicy::new(b.admin_token().clone());
+            adjust(&mut policy);
+            b.security(policy)
+        })
+        .await
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

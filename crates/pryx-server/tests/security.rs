@@ -162,11 +162,9 @@ async fn foreign_host_headers_are_refused_before_routing() {
 
 #[tokio::test]
 async fn configured_host_names_and_origins_are_accepted() {
-    let h = TestHost::start_custom(Fixture::default(), |b| {
-        let mut policy = pryx_server::SecurityPolicy::new(b.admin_token().clone());
+    let h = TestHost::start_with_policy(|policy| {
         policy.extra_hosts.push("pryx.local".into());
         policy.extra_origins.push("http://localhost:5173".into());
-        b.security(policy)
     })
     .await;
     let res = h
@@ -256,17 +254,21 @@ async fn foreign_origins_cannot_change_anything_even_with_the_token() {
     assert!(res.headers().get("access-control-allow-origin").is_none());
 }
 
-#[tokio::test]
-async fn a_websocket_upgrade_from_a_foreign_origin_is_refused() {
-    let h = TestHost::start().await;
-    let res = h
-        .client
+/// A WebSocket upgrade request for `/ws` from `client`.
+fn upgrade(h: &TestHost, client: &reqwest::Client) -> reqwest::RequestBuilder {
+    client
         .get(h.url("/ws"))
-        .header("origin", "http://evil.example")
         .header("connection", "upgrade")
         .header("upgrade", "websocket")
         .header("sec-websocket-version", "13")
         .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+}
+
+#[tokio::test]
+async fn a_websocket_upgrade_from_a_foreign_origin_is_refused() {
+    let h = TestHost::start().await;
+    let res = upgrade(&h, &h.client)
+        .header("origin", "http://evil.example")
         .send()
         .await
         .unwrap();
@@ -276,14 +278,7 @@ async fn a_websocket_upgrade_from_a_foreign_origin_is_refused() {
 #[tokio::test]
 async fn a_websocket_upgrade_needs_a_valid_credential() {
     let h = TestHost::start().await;
-    let upgrade = |client: &reqwest::Client| {
-        client
-            .get(h.url("/ws"))
-            .header("connection", "upgrade")
-            .header("upgrade", "websocket")
-            .header("sec-websocket-version", "13")
-            .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
-    };
+    let upgrade = |client| upgrade(&h, client);
     let res = upgrade(&h.anonymous).send().await.unwrap();
     assert_eq!(error_code(res, 401).await, "unauthorized");
     let res = upgrade(&h.anonymous)
@@ -451,10 +446,8 @@ async fn browser_login_trades_a_one_time_code_for_a_cookie_session() {
 
 #[tokio::test]
 async fn login_codes_need_the_page_origin_and_expire() {
-    let h = TestHost::start_custom(Fixture::default(), |b| {
-        let mut policy = pryx_server::SecurityPolicy::new(b.admin_token().clone());
+    let h = TestHost::start_with_policy(|policy| {
         policy.login_code_ttl = Duration::from_millis(200);
-        b.security(policy)
     })
     .await;
     let code = json(
