@@ -93,6 +93,11 @@ impl Drop for RunningBinary {
     }
 }
 
+/// GETs `url` and reads the JSON body.
+async fn get_json(client: &reqwest::Client, url: &str) -> Value {
+    client.get(url).send().await.unwrap().json().await.unwrap()
+}
+
 fn write_skill(root: &Path, dir: &str, front_matter: &str) {
     let path = root.join(dir);
     std::fs::create_dir_all(&path).unwrap();
@@ -115,25 +120,11 @@ async fn config_and_skills_persist_across_a_restart() {
     write_skill(&data.join(".pryx/skills"), "broken", "name: [unclosed\n");
     let host = RunningBinary::start(data, &[]);
     let client = host.client.clone();
-    let health: Value = client
-        .get(host.url("/api/v1/health"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health: Value = get_json(&client, &host.url("/api/v1/health")).await;
     assert_eq!(health["ports"]["runtime"]["state"], "unavailable");
     assert_eq!(health["ports"]["config"]["adapter"], "file");
 
-    let config: Value = client
-        .get(host.url("/api/v1/config"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let config: Value = get_json(&client, &host.url("/api/v1/config")).await;
     assert_eq!(config["persisted"], false, "no file yet: defaults");
     let res = client
         .patch(host.url("/api/v1/config"))
@@ -164,14 +155,7 @@ async fn config_and_skills_persist_across_a_restart() {
         0o600
     );
 
-    let skills: Value = client
-        .get(host.url("/api/v1/skills"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let skills: Value = get_json(&client, &host.url("/api/v1/skills")).await;
     let ids: Vec<_> = skills["skills"]
         .as_array()
         .unwrap()
@@ -192,24 +176,10 @@ async fn config_and_skills_persist_across_a_restart() {
 
     let host = RunningBinary::start(data, &[]);
     let client = host.client.clone();
-    let config: Value = client
-        .get(host.url("/api/v1/config"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let config: Value = get_json(&client, &host.url("/api/v1/config")).await;
     assert_eq!(config["persisted"], true);
     assert_eq!(config["config"]["model_name"], "llama3.2");
-    let notes: Value = client
-        .get(host.url("/api/v1/skills/notes"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let notes: Value = get_json(&client, &host.url("/api/v1/skills/notes")).await;
     assert_eq!(notes["enabled"], true, "enabled set survives a restart");
     let _ = host.stop();
 }
@@ -343,7 +313,7 @@ async fn wait_for_runtime(
 ) -> Value {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let health: Value = client.get(url).send().await.unwrap().json().await.unwrap();
+        let health: Value = get_json(client, url).await;
         let runtime = &health["ports"]["runtime"];
         if runtime["state"] == state && runtime["restarts"].as_u64() >= Some(restarts) {
             return health;
@@ -368,26 +338,12 @@ async fn a_supervised_runtime_answers_and_is_restarted_after_a_crash() {
         .as_i64()
         .expect("runtime pid");
 
-    let providers: Value = client
-        .get(host.url("/api/v1/providers"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let providers: Value = get_json(&client, &host.url("/api/v1/providers")).await;
     assert!(
         !providers["providers"].as_array().unwrap().is_empty(),
         "{providers}"
     );
-    let tools: Value = client
-        .get(host.url("/api/v1/mcp/tools"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let tools: Value = get_json(&client, &host.url("/api/v1/mcp/tools")).await;
     assert!(
         tools["tools"][0]["name"].as_str().unwrap().contains(':'),
         "{tools}"

@@ -35,26 +35,11 @@ impl TestHost {
     ) -> Self {
         let t = fixture.adapters();
         let hub = EventHub::new(64);
-        let adapters = Adapters {
-            config: t.config.clone(),
-            skills: t.skills.clone(),
-            runtime: t.runtime.clone(),
-            telemetry: t.telemetry.clone(),
-        };
         let token = AdminToken::generate();
-        let builder = Host::builder(adapters)
-            .bind("127.0.0.1:0".parse().unwrap())
-            .event_hub(hub.clone())
-            .security(SecurityPolicy::new(token.clone()));
+        let builder = host_builder(&t, hub.clone(), &token);
         let host = customize(builder).start().await.expect("host starts");
         let base = format!("http://{}", host.local_addr());
-        let mut headers = reqwest::header::HeaderMap::new();
-        let bearer = format!("Bearer {}", token.expose());
-        headers.insert(reqwest::header::AUTHORIZATION, bearer.parse().unwrap());
-        let client = reqwest::Client::builder()
-            .default_headers(headers)
-            .build()
-            .unwrap();
+        let client = bearer_client(&token);
         Self {
             host,
             base,
@@ -88,6 +73,31 @@ impl TestHost {
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client.get(self.url(path)).send().await.unwrap()
     }
+}
+
+/// A host builder over `t` on an ephemeral loopback port, publishing to `hub`, accepting `token`.
+pub fn host_builder(t: &TestAdapters, hub: Arc<EventHub>, token: &AdminToken) -> HostBuilder {
+    let adapters = Adapters {
+        config: t.config.clone(),
+        skills: t.skills.clone(),
+        runtime: t.runtime.clone(),
+        telemetry: t.telemetry.clone(),
+    };
+    Host::builder(adapters)
+        .bind("127.0.0.1:0".parse().unwrap())
+        .event_hub(hub)
+        .security(SecurityPolicy::new(token.clone()))
+}
+
+/// An HTTP client that sends `token` as `Authorization: Bearer` on every request.
+pub fn bearer_client(token: &AdminToken) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    let bearer = format!("Bearer {}", token.expose());
+    headers.insert(reqwest::header::AUTHORIZATION, bearer.parse().unwrap());
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
 }
 
 /// Reads a JSON body, asserting the status first.

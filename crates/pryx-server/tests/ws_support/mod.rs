@@ -3,13 +3,16 @@
 
 #![allow(dead_code)]
 
+#[path = "../common.rs"]
+mod common;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use pryx_core_api::{ApprovalService, Event, EventPublisher, Value};
-use pryx_server::{Adapters, AdminToken, EventHub, Host, RunningHost, SecurityPolicy, WsConfig};
+use pryx_server::{AdminToken, EventHub, RunningHost, WsConfig};
 use pryx_testkit::{Fixture, TestAdapters};
 use serde_json::{Value as Json, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -45,29 +48,14 @@ impl WsHost {
         let t = Fixture::default().adapters();
         let hub = EventHub::new(capacity);
         let approvals = ApprovalService::new(hub.clone());
-        let adapters = Adapters {
-            config: t.config.clone(),
-            skills: t.skills.clone(),
-            runtime: t.runtime.clone(),
-            telemetry: t.telemetry.clone(),
-        };
         let token = AdminToken::generate();
-        let host = Host::builder(adapters)
-            .bind("127.0.0.1:0".parse().unwrap())
-            .event_hub(hub.clone())
+        let host = common::host_builder(&t, hub.clone(), &token)
             .approvals(approvals.clone())
             .websocket(config)
-            .security(SecurityPolicy::new(token.clone()))
             .start()
             .await
             .expect("host starts");
-        let mut headers = reqwest::header::HeaderMap::new();
-        let bearer = format!("Bearer {}", token.expose());
-        headers.insert(reqwest::header::AUTHORIZATION, bearer.parse().unwrap());
-        let http = reqwest::Client::builder()
-            .default_headers(headers)
-            .build()
-            .unwrap();
+        let http = common::bearer_client(&token);
         Self {
             addr: host.local_addr(),
             host,
