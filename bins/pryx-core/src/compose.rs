@@ -9,7 +9,9 @@ use pryx_ipc::{HostHandles, NoRuntime, SidecarBridge, SidecarConfig};
 use pryx_server::{
     Adapters, AdminToken, EventHub, Host, MIN_TOKEN_LEN, SecurityPolicy, StopSignals, bind_std,
 };
-use pryx_store::{FileConfigStore, MachineProbe, SkillDirectories, SkillRoots, TokenFile};
+use pryx_store::{
+    DataDir, FileConfigStore, MachineProbe, RevisionKey, SkillDirectories, SkillRoots, TokenFile,
+};
 use pryx_telemetry::NoopTelemetry;
 
 use crate::options::Options;
@@ -19,13 +21,18 @@ pub type StartError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Starts the host, prints where it listens, and serves until SIGINT or SIGTERM.
 pub async fn run(options: Options) -> Result<(), StartError> {
-    let data_dir = resolve_data_dir(options.data_dir.clone())?;
+    // Nothing in the data dir is read before it passed the ownership checks, and nothing is
+    // started before this process holds it: one host per data dir.
+    let data = DataDir::open(resolve_data_dir(options.data_dir.clone())?)?;
+    let mut lock = data.lock()?;
+    let data_dir = data.path().to_path_buf();
     let cwd = std::env::current_dir()?;
     let exe_dir = std::env::current_exe()
         .ok()
         .and_then(|p| p.parent().map(PathBuf::from));
     let roots =
         SkillRoots::standard(&data_dir, exe_dir, cwd).with_env(|name| std::env::var(name).ok());
+    data.check_outside_file(&roots.enabled_file)?;
 
     let addr = SocketAddr::new(options.bind, options.port);
     if !options.bind.is_loopback() {
@@ -45,6 +52,8 @@ pub async fn run(options: Options) -> Result<(), StartError> {
         |t| t.len() >= MIN_TOKEN_LEN && AdminToken::new(t).is_ok(),
         || AdminToken::generate().expose().to_owned(),
     )?;
+    // Revisions keyed by the install's secret: they reveal nothing and survive a restart.
+    let revision_key = RevisionKey::derive_from(token.as_bytes());
     let mut policy = SecurityPolicy::new(AdminToken::new(token)?);
     policy.extra_hosts = options.allowed_hosts.clone();
     policy.extra_origins = options.allowed_origins.clone();
@@ -52,6 +61,7 @@ pub async fn run(options: Options) -> Result<(), StartError> {
     // Take the port before starting anything (a second host must not spawn a second runtime),
     // and listen for signals before announcing the address, so a stop right after start is clean.
     let listener = bind_std(addr)?;
+    lock.announce(listener.local_addr()?)?;
     let signals = StopSignals::install()?;
 
     let events = EventHub::new(EventHub::DEFAULT_CAPACITY);
@@ -70,7 +80,7 @@ pub async fn run(options: Options) -> Result<(), StartError> {
         None => Arc::new(NoRuntime::default()),
     };
     let adapters = Adapters {
-        config: Arc::new(FileConfigStore::new(&data_dir)),
+        config: Arc::new(FileConfigStore::new(&data_dir).with_revision_key(revision_key)),
         skills: Arc::new(SkillDirectories::new(roots, MachineProbe::from_process())),
         runtime,
         telemetry,
@@ -98,6 +108,7 @@ pub async fn run(options: Options) -> Result<(), StartError> {
 
     tokio::spawn(signals.stop_on_signal(host.shutdown_handle()));
     host.wait().await?;
+    drop(lock); // removes runtime.port
     Ok(())
 }
 

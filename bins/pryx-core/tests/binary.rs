@@ -187,11 +187,13 @@ async fn config_and_skills_persist_across_a_restart() {
 #[test]
 fn a_second_instance_on_the_same_port_exits_with_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();
+    let other_dir = tempfile::tempdir().unwrap();
     let first = RunningBinary::start(dir.path(), &[]);
     let port = first.base.rsplit(':').next().unwrap().to_owned();
+    // Another data dir (the same one is refused before the port is tried: see faults.rs).
     let mut second = Command::new(env!("CARGO_BIN_EXE_pryx-core"))
         .args(["--port", &port, "--data-dir"])
-        .arg(dir.path())
+        .arg(other_dir.path())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

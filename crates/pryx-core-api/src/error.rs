@@ -82,6 +82,12 @@ pub enum CoreError {
         /// The id given.
         id: String,
     },
+    /// No kept version of the config has this id.
+    #[error("no kept version of the config with id {id:?}")]
+    HistoryNotFound {
+        /// The id asked for.
+        id: String,
+    },
     /// A storage adapter failed (disk full, permission denied ...). Nothing was half-written.
     #[error("storage failed: {0}")]
     Storage(String),
@@ -105,6 +111,7 @@ impl CoreError {
             CoreError::RuntimeFailed { .. } => "runtime_error",
             CoreError::ApprovalNotFound { .. } => "approval_not_found",
             CoreError::ProviderNotFound { .. } => "provider_not_found",
+            CoreError::HistoryNotFound { .. } => "history_not_found",
             CoreError::Storage(_) => "storage_error",
             CoreError::Internal(_) => "internal_error",
         }

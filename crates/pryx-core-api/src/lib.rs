@@ -22,7 +22,9 @@ pub mod skills;
 pub mod telemetry;
 pub mod value;
 
-pub use config::{Config, ConfigSnapshot, ConfigView, FieldError, Revision};
+pub use config::{
+    Config, ConfigSnapshot, ConfigView, FieldError, HistoryEntry, HistoryView, KeptConfig, Revision,
+};
 pub use error::CoreError;
 pub use event::Event;
 pub use health::{Health, HostState, PortHealth, PortState, PortsHealth};

@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 
-use crate::config::{Config, ConfigSnapshot, Revision};
+use crate::config::{Config, ConfigSnapshot, HistoryEntry, KeptConfig, Revision};
 use crate::error::CoreError;
 use crate::event::Event;
 use crate::health::PortHealth;
@@ -26,6 +26,11 @@ pub trait ConfigStore: Send + Sync + 'static {
     async fn load(&self) -> Result<ConfigSnapshot, CoreError>;
     /// Replaces the stored document if its revision is still `expected`; returns the new one.
     async fn save(&self, config: &Config, expected: &Revision) -> Result<Revision, CoreError>;
+    /// The versions `save` replaced and kept, newest first. A store that keeps none says so by
+    /// returning an empty list.
+    async fn history(&self) -> Result<Vec<HistoryEntry>, CoreError>;
+    /// The content of one kept version, or [`CoreError::HistoryNotFound`].
+    async fn history_entry(&self, id: &str) -> Result<KeptConfig, CoreError>;
     /// This adapter's health, without I/O.
     fn health(&self) -> PortHealth;
 }

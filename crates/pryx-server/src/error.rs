@@ -123,7 +123,8 @@ impl From<CoreError> for ApiError {
             CoreError::ConfigInvalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             CoreError::SkillNotFound { .. }
             | CoreError::ProviderNotFound { .. }
-            | CoreError::ApprovalNotFound { .. } => StatusCode::NOT_FOUND,
+            | CoreError::ApprovalNotFound { .. }
+            | CoreError::HistoryNotFound { .. } => StatusCode::NOT_FOUND,
             CoreError::RuntimeUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             CoreError::RuntimeTimeout { .. } => StatusCode::GATEWAY_TIMEOUT,
             CoreError::RuntimeFailed { .. } => StatusCode::BAD_GATEWAY,

@@ -13,10 +13,11 @@ use crate::error::StoreError;
 /// - The bytes go to a temporary file in the same directory, which is flushed to disk, given
 ///   `mode` (or the existing file's mode when that is stricter, i.e. grants no bit `mode`
 ///   does not), renamed over `path`, and the directory is flushed too.
-/// - When `path` is a symbolic link, the file it points to is replaced and the link kept.
+/// - When `path` is a symbolic link to a file in its own directory, that file is replaced and
+///   the link kept; a link anywhere else is refused ([`StoreError::Unsafe`]).
 /// - On any error the temporary file is removed and `path` is untouched.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), StoreError> {
-    let target = resolve_link(path);
+    let target = crate::replace::safe_target(path)?;
     let dir = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -63,18 +64,9 @@ pub(crate) fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
         .map_err(|e| StoreError::io("create the directory", dir, e))
 }
 
-/// The file a write to `path` should replace: the link's target when `path` is a symlink.
-fn resolve_link(path: &Path) -> PathBuf {
-    match fs::symlink_metadata(path) {
-        Ok(meta) if meta.file_type().is_symlink() => {
-            fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
-        }
-        _ => path.to_path_buf(),
-    }
-}
-
+/// `wanted`, or the existing file's mode when that grants no bit `wanted` does not.
 #[cfg(unix)]
-fn effective_mode(target: &Path, wanted: u32) -> u32 {
+pub(crate) fn effective_mode(target: &Path, wanted: u32) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     match fs::metadata(target) {
         Ok(meta) => {
@@ -90,28 +82,30 @@ fn effective_mode(target: &Path, wanted: u32) -> u32 {
 }
 
 #[cfg(not(unix))]
-fn effective_mode(_target: &Path, wanted: u32) -> u32 {
+pub(crate) fn effective_mode(_target: &Path, wanted: u32) -> u32 {
     wanted
 }
 
+/// Gives an open file `mode`.
 #[cfg(unix)]
-fn set_mode(file: &fs::File, mode: u32) -> io::Result<()> {
+pub(crate) fn set_mode(file: &fs::File, mode: u32) -> io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     file.set_permissions(fs::Permissions::from_mode(mode))
 }
 
 #[cfg(not(unix))]
-fn set_mode(_file: &fs::File, _mode: u32) -> io::Result<()> {
+pub(crate) fn set_mode(_file: &fs::File, _mode: u32) -> io::Result<()> {
     Ok(())
 }
 
+/// Flushes a directory's entries to disk.
 #[cfg(unix)]
-fn sync_dir(dir: &Path) -> io::Result<()> {
+pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
     fs::File::open(dir)?.sync_all()
 }
 
 #[cfg(not(unix))]
-fn sync_dir(_dir: &Path) -> io::Result<()> {
+pub(crate) fn sync_dir(_dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
@@ -153,6 +147,21 @@ mod tests {
         write_atomic(&path, b"z", 0o600).unwrap();
         assert_eq!(mode(&path), 0o400);
         assert_eq!(fs::read(&path).unwrap(), b"z");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn refuses_a_symlink_out_of_its_directory_and_leaves_the_target_alone() {
+        let tmp = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let victim = outside.path().join(".bashrc");
+        fs::write(&victim, b"original").unwrap();
+        let link = tmp.path().join("config.yaml");
+        std::os::unix::fs::symlink(&victim, &link).unwrap();
+        let err = write_atomic(&link, b"planted", 0o600).unwrap_err();
+        assert!(matches!(err, StoreError::Unsafe { .. }), "{err}");
+        assert_eq!(fs::read(&victim).unwrap(), b"original");
+        assert_eq!(names(tmp.path()), ["config.yaml"]);
     }
 
     #[cfg(unix)]

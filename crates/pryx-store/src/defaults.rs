@@ -2,13 +2,14 @@
 
 use std::path::Path;
 
+use hmac::{Hmac, Mac};
 use pryx_core_api::{Config, CoreError, Revision, Value};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 
 /// The embedded default document; `{data_dir}` marks paths inside the data directory.
 const TEMPLATE: &str = include_str!("defaults.yaml");
 const DATA_DIR_MARK: &str = "{data_dir}";
-/// Hex characters kept of the SHA-256 of a file in a [`Revision`] (128 bits).
+/// Hex characters kept of the HMAC-SHA-256 of a file in a [`Revision`] (128 bits).
 const REVISION_HEX_LEN: usize = 32;
 
 /// The complete config document the runtime should get when no `config.yaml` exists yet,
@@ -46,9 +47,44 @@ fn place_in(value: &mut Value, data_dir: &Path) {
     }
 }
 
-/// The revision of a stored file: the start of the hex SHA-256 of its bytes.
-pub(crate) fn revision_of(bytes: &[u8]) -> Revision {
-    let digest = Sha256::digest(bytes);
+/// The secret that keys revisions, so a revision (an ETag, a `config.changed` payload) reveals
+/// nothing about the file: without the key, a guess at the content cannot be checked against it.
+#[derive(Clone)]
+pub struct RevisionKey([u8; 32]);
+
+impl RevisionKey {
+    /// A fresh random key: revisions are then stable for as long as this key is used.
+    pub fn random() -> Self {
+        let mut key = [0u8; 32];
+        if getrandom::fill(&mut key).is_err() {
+            // No OS generator: still unpredictable enough to hide content from an offline guess.
+            for chunk in key.chunks_mut(8) {
+                chunk.copy_from_slice(&fastrand::u64(..).to_le_bytes());
+            }
+        }
+        Self(key)
+    }
+
+    /// A key derived from a secret the caller keeps (e.g. the admin token), so revisions stay
+    /// the same across restarts of the same install.
+    pub fn derive_from(secret: &[u8]) -> Self {
+        let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
+        mac.update(b"pryx config revision v1");
+        Self(mac.finalize().into_bytes().into())
+    }
+}
+
+impl std::fmt::Debug for RevisionKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RevisionKey(<secret>)")
+    }
+}
+
+/// The revision of a stored file: the start of the hex HMAC-SHA-256 of its bytes under `key`.
+pub(crate) fn revision_of(key: &RevisionKey, bytes: &[u8]) -> Revision {
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key.0).expect("HMAC takes any key length");
+    mac.update(bytes);
+    let digest = mac.finalize().into_bytes();
     let mut hex = String::with_capacity(REVISION_HEX_LEN);
     for byte in digest.iter().take(REVISION_HEX_LEN / 2) {
         hex.push_str(&format!("{byte:02x}"));
@@ -143,9 +179,37 @@ mod tests {
 
     #[test]
     fn revisions_are_stable_hex_and_content_addressed() {
-        assert_eq!(revision_of(b"a"), revision_of(b"a"));
-        assert_ne!(revision_of(b"a"), revision_of(b"b"));
-        assert_eq!(revision_of(b"a").0.len(), REVISION_HEX_LEN);
-        assert!(revision_of(b"a").0.chars().all(|c| c.is_ascii_hexdigit()));
+        let key = RevisionKey::derive_from(b"secret");
+        assert_eq!(revision_of(&key, b"a"), revision_of(&key, b"a"));
+        assert_ne!(revision_of(&key, b"a"), revision_of(&key, b"b"));
+        assert_eq!(revision_of(&key, b"a").0.len(), REVISION_HEX_LEN);
+        assert!(
+            revision_of(&key, b"a")
+                .0
+                .chars()
+                .all(|c| c.is_ascii_hexdigit())
+        );
+    }
+
+    #[test]
+    fn a_revision_reveals_nothing_without_the_key() {
+        // Finding: the revision was an unkeyed SHA-256 of the file, so a short secret could be
+        // recovered offline by hashing guesses. Under a key, the same bytes give unrelated
+        // revisions, and the unkeyed hash of the file never appears.
+        use sha2::Digest;
+        let file = b"telegram_token: '4821'\n";
+        let a = revision_of(&RevisionKey::random(), file);
+        let b = revision_of(&RevisionKey::random(), file);
+        assert_ne!(a, b);
+        let unkeyed: String = Sha256::digest(file)
+            .iter()
+            .take(REVISION_HEX_LEN / 2)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_ne!(a.0, unkeyed);
+        assert_eq!(
+            revision_of(&RevisionKey::derive_from(b"t"), file),
+            revision_of(&RevisionKey::derive_from(b"t"), file)
+        );
     }
 }

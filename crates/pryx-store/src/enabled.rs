@@ -1,13 +1,13 @@
 //! `skills.yaml`: the enabled set, `enabled_skills: {<id>: true}`. A skill not listed is
 //! disabled; disabling deletes its key. Every other key in the file is kept.
 
-use std::io;
 use std::path::Path;
 
 use pryx_core_api::{CoreError, Map, Value};
 
-use crate::atomic::write_atomic;
-use crate::error::StoreError;
+use crate::history::{DEFAULT_HISTORY_LEN, History};
+use crate::read::{MAX_DOCUMENT_LEN, read_optional};
+use crate::replace::{Replace, ReplaceError};
 
 const KEY: &str = "enabled_skills";
 /// `skills.yaml` holds no secrets; the data directory is private anyway.
@@ -17,16 +17,25 @@ const MODE: u32 = 0o644;
 #[derive(Debug, Default)]
 pub(crate) struct EnabledFile {
     doc: Map,
+    /// The bytes it was read from (`None`: no file), which a write must still find on disk.
+    base: Option<Vec<u8>>,
+}
+
+/// Why writing `skills.yaml` did not happen.
+#[derive(Debug)]
+pub(crate) enum WriteError {
+    /// The file changed on disk since it was read (a person edited it): read it again.
+    Changed,
+    /// Anything else.
+    Failed(CoreError),
 }
 
 impl EnabledFile {
     /// Reads the file; a missing or empty one is an empty set. A file that is not a YAML map
     /// with a map under `enabled_skills` is an error, so it is never overwritten.
     pub(crate) fn read(path: &Path) -> Result<Self, CoreError> {
-        let bytes = match std::fs::read(path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Self::default()),
-            Err(e) => return Err(StoreError::io("read", path, e).into()),
+        let Some(bytes) = read_optional(path, MAX_DOCUMENT_LEN)? else {
+            return Ok(Self::default());
         };
         let unreadable =
             |why: String| CoreError::Storage(format!("{} cannot be read: {why}", path.display()));
@@ -42,7 +51,10 @@ impl EnabledFile {
             Err(e) => return Err(unreadable(e.to_string())),
         };
         match doc.get(KEY) {
-            None | Some(Value::Null | Value::Map(_)) => Ok(Self { doc }),
+            None | Some(Value::Null | Value::Map(_)) => Ok(Self {
+                doc,
+                base: Some(bytes),
+            }),
             Some(other) => Err(unreadable(format!(
                 "`{KEY}` must be a map, got a {}",
                 other.kind()
@@ -78,11 +90,27 @@ impl EnabledFile {
         }
     }
 
-    /// Writes the document atomically to `path`.
-    pub(crate) fn write(&self, path: &Path) -> Result<(), CoreError> {
-        let text = serde_yaml_ng::to_string(&Value::Map(self.doc.clone()))
-            .map_err(|e| CoreError::Internal(format!("cannot render skills.yaml: {e}")))?;
-        Ok(write_atomic(path, text.as_bytes(), MODE)?)
+    /// Writes the document atomically to `path`, only while the file still holds what it was
+    /// read from; the replaced version is kept in `history/skills.yaml/` beside it.
+    pub(crate) fn write(&self, path: &Path) -> Result<(), WriteError> {
+        let text = serde_yaml_ng::to_string(&Value::Map(self.doc.clone())).map_err(|e| {
+            WriteError::Failed(CoreError::Internal(format!(
+                "cannot render skills.yaml: {e}"
+            )))
+        })?;
+        let replace = Replace {
+            path,
+            bytes: text.as_bytes(),
+            mode: MODE,
+            base: self.base.as_deref(),
+            history: &History::for_file(path, DEFAULT_HISTORY_LEN),
+            max_len: MAX_DOCUMENT_LEN,
+        };
+        match replace.run() {
+            Ok(()) => Ok(()),
+            Err(ReplaceError::Changed) => Err(WriteError::Changed),
+            Err(ReplaceError::Store(e)) => Err(WriteError::Failed(e.into())),
+        }
     }
 }
 
@@ -106,7 +134,7 @@ mod tests {
         assert!(!file.set_enabled("c", true));
         assert!(file.set_enabled("a", false));
         assert!(!file.set_enabled("zzz", false));
-        file.write(&path).unwrap();
+        file.write(&path).map_err(|e| format!("{e:?}")).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(
             text,

@@ -9,27 +9,39 @@
 //!   under the bundled, managed and workspace roots ([`SkillRoots`]), the enabled set in
 //!   `skills.yaml`, and eligibility checked against a [`MachineProbe`].
 //! - [`TokenFile`]: `admin.token`, the per-install admin secret (mode `0600`).
+//! - [`DataDir`]: the data directory, refused when another user could have planted files in it
+//!   (the checks ssh makes), and [`HostLock`]: one host per data directory, `runtime.port`.
 //! - [`parse_skill_md`]: the `SKILL.md` format as a pure function.
 //!
-//! Every write goes through one atomic-write routine (temporary file, flush, rename, directory
-//! flush). Blocking file work runs on tokio's blocking pool. The file formats are those of the
+//! Every write is atomic (temporary file, flush, rename, directory flush); `config.yaml` and
+//! `skills.yaml` are replaced only while they still hold the version a write was based on, and
+//! the replaced version is kept in `history/` beside them. Blocking file work runs on tokio's blocking pool. The file formats are those of the
 //! upstream Pryx runtime, so the runtime and this host can share a data directory.
 
 mod atomic;
 mod config_file;
+mod data_dir;
 mod defaults;
 mod enabled;
 mod error;
+mod history;
 mod probe;
+mod read;
+mod replace;
 mod roots;
 mod scan;
 mod skill_dirs;
 mod skill_md;
 mod token_file;
+mod trust;
 
 pub use config_file::{CONFIG_FILE_NAME, FileConfigStore};
-pub use defaults::default_config;
+pub use data_dir::{DataDir, HostLock, LOCK_FILE_NAME, PORT_FILE_NAME};
+pub use defaults::{RevisionKey, default_config};
+pub use error::StoreError;
+pub use history::DEFAULT_HISTORY_LEN;
 pub use probe::{EnvLookup, MachineProbe};
+pub use read::MAX_DOCUMENT_LEN;
 pub use roots::{
     ENV_BUNDLED_SKILLS_DIR, ENV_MANAGED_SKILLS_DIR, ENV_SKILLS_CONFIG_PATH, ENV_WORKSPACE_ROOT,
     SKILLS_FILE_NAME, SkillRoots,

@@ -5,13 +5,15 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use pryx_core_api::{CoreError, PortHealth, PortState, Skill, SkillRegistry};
 
-use crate::enabled::EnabledFile;
+use crate::enabled::{EnabledFile, WriteError};
 use crate::error::blocking;
 use crate::probe::MachineProbe;
 use crate::roots::SkillRoots;
 use crate::scan::{ScanOutcome, scan};
 
 const ADAPTER: &str = "directories";
+/// How often a toggle is re-applied when skills.yaml changed on disk while it was written.
+const TOGGLE_ATTEMPTS: usize = 5;
 /// How many ids of malformed skills the health detail names.
 const NAMED_IN_HEALTH: usize = 5;
 
@@ -126,12 +128,26 @@ impl SkillRegistry for SkillDirectories {
         let path = self.shared.roots.enabled_file.clone();
         let key = skill.id.clone();
         blocking(move || {
-            let mut file = EnabledFile::read(&path)?;
-            if file.set_enabled(&key, enabled) {
-                file.write(&path)?;
-                tracing::debug!(id = %key, enabled, "skills.yaml written");
+            // A person editing skills.yaml at the same instant wins: read their version again
+            // and apply the toggle to it.
+            for _ in 0..TOGGLE_ATTEMPTS {
+                let mut file = EnabledFile::read(&path)?;
+                if !file.set_enabled(&key, enabled) {
+                    return Ok(());
+                }
+                match file.write(&path) {
+                    Ok(()) => {
+                        tracing::debug!(id = %key, enabled, "skills.yaml written");
+                        return Ok(());
+                    }
+                    Err(WriteError::Changed) => continue,
+                    Err(WriteError::Failed(e)) => return Err(e),
+                }
             }
-            Ok(())
+            Err(CoreError::Storage(format!(
+                "{} kept changing while it was written; try again",
+                path.display()
+            )))
         })
         .await?;
         skill.enabled = enabled;

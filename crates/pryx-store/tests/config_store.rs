@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use pryx_core_api::{Config, ConfigStore, CoreError, PortState, Revision, Value};
-use pryx_store::{FileConfigStore, default_config};
+use pryx_store::{FileConfigStore, RevisionKey, default_config};
 
 fn entries(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(dir)
@@ -24,7 +24,8 @@ fn config(yaml: &str) -> Config {
 async fn missing_file_gives_stable_defaults_and_the_first_write_is_complete() {
     let tmp = tempfile::tempdir().unwrap();
     let data_dir = tmp.path().join("fresh/.pryx");
-    let store = FileConfigStore::new(&data_dir);
+    let key = RevisionKey::derive_from(b"install secret");
+    let store = FileConfigStore::new(&data_dir).with_revision_key(key.clone());
 
     let first = store.load().await.unwrap();
     assert!(!first.persisted);
@@ -33,6 +34,7 @@ async fn missing_file_gives_stable_defaults_and_the_first_write_is_complete() {
     assert_eq!(store.load().await.unwrap().revision, first.revision);
     assert_eq!(
         FileConfigStore::new(&data_dir)
+            .with_revision_key(key)
             .load()
             .await
             .unwrap()
@@ -131,7 +133,9 @@ async fn of_concurrent_saves_on_one_revision_exactly_one_wins() {
         }
         assert_eq!(wins, 1, "round {round}");
     }
-    assert_eq!(entries(tmp.path()), ["config.yaml"]);
+    assert_eq!(entries(tmp.path()), ["config.yaml", "history"]);
+    // Each round's winner replaced the previous round's file; the first replaced no file.
+    assert_eq!(store.history().await.unwrap().len(), 9);
 }
 
 #[tokio::test]
@@ -205,7 +209,8 @@ async fn an_empty_file_is_a_persisted_empty_document() {
 #[tokio::test]
 async fn an_external_edit_changes_the_revision() {
     let tmp = tempfile::tempdir().unwrap();
-    let store = FileConfigStore::new(tmp.path());
+    let key = RevisionKey::derive_from(b"install secret");
+    let store = FileConfigStore::new(tmp.path()).with_revision_key(key.clone());
     let defaults = store.load().await.unwrap();
     let rev = store
         .save(&config("a: 1"), &defaults.revision)
@@ -218,9 +223,16 @@ async fn an_external_edit_changes_the_revision() {
         store.save(&config("a: 9"), &rev).await,
         Err(CoreError::ConfigConflict { .. })
     ));
-    // Same bytes, same revision, also from a new instance.
-    let again = FileConfigStore::new(tmp.path()).load().await.unwrap();
+    // Same bytes, same revision, also from a new instance with the same key; with another key
+    // the same bytes give another revision (a revision reveals nothing about the content).
+    let again = FileConfigStore::new(tmp.path())
+        .with_revision_key(key)
+        .load()
+        .await
+        .unwrap();
     assert_eq!(again.revision, edited.revision);
+    let other = FileConfigStore::new(tmp.path()).load().await.unwrap();
+    assert_ne!(other.revision, edited.revision);
 }
 
 #[cfg(unix)]
@@ -245,7 +257,16 @@ async fn files_are_private_and_stricter_modes_are_kept() {
     fs::set_permissions(&path, fs::Permissions::from_mode(0o400)).unwrap();
     store.save(&config("a: 3"), &rev).await.unwrap();
     assert_eq!(mode(&path), 0o400, "a stricter mode is kept");
-    assert_eq!(entries(&data_dir), ["config.yaml"]);
+    assert_eq!(entries(&data_dir), ["config.yaml", "history"]);
+    let history = data_dir.join("history/config.yaml");
+    assert_eq!(mode(&history), 0o700);
+    for kept in entries(&history) {
+        assert_eq!(
+            mode(&history.join(kept)),
+            0o600,
+            "a kept version is private"
+        );
+    }
 }
 
 #[tokio::test]

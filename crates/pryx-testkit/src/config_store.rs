@@ -4,7 +4,8 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 use pryx_core_api::{
-    Config, ConfigSnapshot, ConfigStore, CoreError, PortHealth, PortState, Revision,
+    Config, ConfigSnapshot, ConfigStore, CoreError, HistoryEntry, KeptConfig, PortHealth,
+    PortState, Revision,
 };
 
 use crate::lock;
@@ -14,14 +15,19 @@ use crate::lock;
 /// Keeps the promises of the file store: `save` is atomic (one lock covers the check and the
 /// write) and conditional (a stale `expected` fails with [`CoreError::ConfigConflict`] and
 /// changes nothing). Revisions are `mem-0` (nothing stored), then `mem-1`, `mem-2`, ... one per
-/// write. Health reports adapter `memory`.
+/// write. Each replaced persisted document is kept (the newest [`MEMORY_HISTORY_LEN`]) with ids
+/// `mem-<revision counter>`. Health reports adapter `memory`.
 #[derive(Debug)]
 pub struct MemoryConfigStore {
     state: Mutex<State>,
 }
 
+/// How many replaced versions a [`MemoryConfigStore`] keeps.
+pub const MEMORY_HISTORY_LEN: usize = 50;
+
 #[derive(Debug)]
 struct State {
+    history: Vec<(HistoryEntry, Config)>,
     config: Config,
     counter: u64,
     persisted: bool,
@@ -59,6 +65,7 @@ impl MemoryConfigStore {
     fn with_state(config: Config, counter: u64, persisted: bool) -> Self {
         Self {
             state: Mutex::new(State {
+                history: Vec::new(),
                 config,
                 counter,
                 persisted,
@@ -126,11 +133,38 @@ impl ConfigStore for MemoryConfigStore {
                 current,
             });
         }
+        if state.persisted {
+            let entry = HistoryEntry {
+                id: format!("mem-{}", state.counter),
+                replaced_at: format!("1970-01-01T00:00:{:02}.000Z", state.counter % 60),
+                size: state.config.0.len() as u64,
+            };
+            let replaced = state.config.clone();
+            state.history.insert(0, (entry, replaced));
+            state.history.truncate(MEMORY_HISTORY_LEN);
+        }
         state.config = config.clone();
         state.counter += 1;
         state.persisted = true;
         state.saves += 1;
         Ok(state.revision())
+    }
+
+    async fn history(&self) -> Result<Vec<HistoryEntry>, CoreError> {
+        Ok(lock(&self.state)
+            .history
+            .iter()
+            .map(|(entry, _)| entry.clone())
+            .collect())
+    }
+
+    async fn history_entry(&self, id: &str) -> Result<KeptConfig, CoreError> {
+        lock(&self.state)
+            .history
+            .iter()
+            .find(|(entry, _)| entry.id == id)
+            .map(|(_, config)| KeptConfig::Parsed(config.clone()))
+            .ok_or_else(|| CoreError::HistoryNotFound { id: id.to_owned() })
     }
 
     fn health(&self) -> PortHealth {

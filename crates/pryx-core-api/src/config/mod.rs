@@ -57,6 +57,42 @@ pub struct ConfigSnapshot {
     pub persisted: bool,
 }
 
+/// A version of the config the store replaced and kept, as listed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HistoryEntry {
+    /// Its id, for reading or restoring it.
+    pub id: String,
+    /// When it was replaced (RFC 3339, UTC).
+    pub replaced_at: String,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
+/// The content of a kept version.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KeptConfig {
+    /// It parses as a config document.
+    Parsed(Config),
+    /// It does not (for example, a hand edit caught half-written); why.
+    Unreadable(String),
+}
+
+/// A kept version as a client sees it: secrets redacted like the config itself.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HistoryView {
+    /// Which version.
+    pub entry: HistoryEntry,
+    /// Its document with every secret replaced by the redaction marker; `null` when it does not
+    /// parse.
+    pub config: Option<Config>,
+    /// Dotted paths of the values that were redacted.
+    pub redacted: Vec<String>,
+    /// Why it does not parse, when it does not.
+    pub error: Option<String>,
+}
+
 /// The config as a client sees it: secrets replaced by [`REDACTED`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

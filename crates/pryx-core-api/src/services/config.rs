@@ -1,9 +1,11 @@
 //! Reading and writing the config: redaction on the way out; secret restoration, validation
 //! and optimistic concurrency on the way in.
 
+use std::sync::Arc;
+
 use crate::config::{
-    Config, ConfigSnapshot, ConfigView, FieldError, Revision, merge_patch, redact, restore_secrets,
-    validate,
+    Config, ConfigSnapshot, ConfigView, FieldError, HistoryEntry, HistoryView, KeptConfig,
+    Revision, merge_patch, redact, restore_secrets, validate,
 };
 use crate::error::CoreError;
 use crate::event::Event;
@@ -12,18 +14,28 @@ use crate::services::Ports;
 use crate::telemetry::TelemetryRecord;
 use crate::value::Value;
 
-/// How often a patch without `If-Match` is re-applied when another writer got in first.
+/// How often a patch without `If-Match` is re-applied when a writer outside this host (a
+/// person's editor) changed the file in between. Writers inside the host never cause a retry:
+/// they are serialised.
 const PATCH_ATTEMPTS: usize = 3;
 
 /// Read and change the config.
+///
+/// Every write of one service (and its clones) runs alone, from reading the current revision to
+/// storing the new one: clients of the same host never conflict with each other unless they
+/// name a stale revision themselves.
 #[derive(Clone)]
 pub struct ConfigService {
     ports: Ports,
+    writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl ConfigService {
     pub(crate) fn new(ports: Ports) -> Self {
-        Self { ports }
+        Self {
+            ports,
+            writer: Arc::new(tokio::sync::Mutex::new(())),
+        }
     }
 
     /// The config as a client may see it: secrets redacted, with its revision.
@@ -39,6 +51,7 @@ impl ConfigService {
         if_match: Option<Revision>,
     ) -> Result<ConfigView, CoreError> {
         let expected = if_match.ok_or(CoreError::PreconditionRequired)?;
+        let _writer = self.writer.lock().await;
         let current = self.ports.config.load().await?;
         if current.revision != expected {
             return Err(CoreError::ConfigConflict {
@@ -64,6 +77,7 @@ impl ConfigService {
                 format!("a merge patch must be an object, got a {}", patch.kind()),
             )]));
         }
+        let _writer = self.writer.lock().await;
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -94,6 +108,72 @@ impl ConfigService {
                 other => return other,
             }
         }
+    }
+
+    /// The kept versions the config replaced, newest first.
+    pub async fn history(&self) -> Result<Vec<HistoryEntry>, CoreError> {
+        self.ports.config.history().await
+    }
+
+    /// One kept version, redacted like the config itself.
+    pub async fn history_version(&self, id: &str) -> Result<HistoryView, CoreError> {
+        let entry = self.entry(id).await?;
+        Ok(match self.ports.config.history_entry(id).await? {
+            KeptConfig::Parsed(config) => {
+                let (config, redacted) = redact(&config);
+                HistoryView {
+                    entry,
+                    config: Some(config),
+                    redacted,
+                    error: None,
+                }
+            }
+            KeptConfig::Unreadable(reason) => HistoryView {
+                entry,
+                config: None,
+                redacted: Vec::new(),
+                error: Some(reason),
+            },
+        })
+    }
+
+    /// Makes a kept version the config again. `if_match` is required, as for a replace: the
+    /// client names the revision it replaces. The version replaced by the restore is kept in
+    /// turn, so a restore can be undone.
+    pub async fn restore(
+        &self,
+        id: &str,
+        if_match: Option<Revision>,
+    ) -> Result<ConfigView, CoreError> {
+        let expected = if_match.ok_or(CoreError::PreconditionRequired)?;
+        let kept = match self.ports.config.history_entry(id).await? {
+            KeptConfig::Parsed(config) => config,
+            KeptConfig::Unreadable(reason) => {
+                return Err(invalid(vec![FieldError::new(
+                    "",
+                    format!("version {id} cannot be restored: it is not a valid config ({reason})"),
+                )]));
+            }
+        };
+        let _writer = self.writer.lock().await;
+        let current = self.ports.config.load().await?;
+        if current.revision != expected {
+            return Err(CoreError::ConfigConflict {
+                expected,
+                current: current.revision,
+            });
+        }
+        self.write(current, kept).await
+    }
+
+    async fn entry(&self, id: &str) -> Result<HistoryEntry, CoreError> {
+        self.ports
+            .config
+            .history()
+            .await?
+            .into_iter()
+            .find(|e| e.id == id)
+            .ok_or_else(|| CoreError::HistoryNotFound { id: id.to_owned() })
     }
 
     async fn write(

@@ -1,10 +1,11 @@
-//! `GET|PUT|PATCH /api/v1/config`: the config document with its revision as an `ETag`.
+//! `GET|PUT|PATCH /api/v1/config`: the config document with its revision as an `ETag`; and
+//! `/api/v1/config/history`: the versions it replaced, to read and restore.
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use pryx_core_api::{Config, ConfigView, Value};
+use pryx_core_api::{Config, ConfigView, HistoryEntry, HistoryView, Value};
 
 use super::AppState;
 use crate::error::{ApiError, ErrorBody};
@@ -102,4 +103,82 @@ pub(crate) async fn patch_config(
     Ok(ConfigResponse(
         app.services.config.patch(patch, if_match).await?,
     ))
+}
+
+/// The versions of the config the host replaced and kept (the newest 50), newest first. Every
+/// write through the API, and every restore, keeps the version it replaced.
+#[utoipa::path(
+    get,
+    path = "/api/v1/config/history",
+    tag = "config",
+    responses(
+        (status = 200, description = "The kept versions, newest first", body = HistoryList),
+        (status = 500, description = "Storage failed", body = ErrorBody)
+    )
+)]
+pub(crate) async fn list_config_history(
+    State(app): State<AppState>,
+) -> Result<Json<HistoryList>, ApiError> {
+    Ok(Json(HistoryList {
+        entries: app.services.config.history().await?,
+    }))
+}
+
+/// One kept version, secrets redacted like the config itself; `config` is `null` and `error`
+/// says why when the version does not parse (e.g. a hand edit caught half-written).
+#[utoipa::path(
+    get,
+    path = "/api/v1/config/history/{id}",
+    tag = "config",
+    params(("id" = String, Path, description = "The version's id, from the history list")),
+    responses(
+        (status = 200, description = "The version", body = HistoryView),
+        (status = 404, description = "No such version (`history_not_found`)", body = ErrorBody),
+        (status = 500, description = "Storage failed", body = ErrorBody)
+    )
+)]
+pub(crate) async fn get_config_version(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<HistoryView>, ApiError> {
+    Ok(Json(app.services.config.history_version(&id).await?))
+}
+
+/// Makes a kept version the config again. `If-Match` with the current revision is required;
+/// the version the restore replaces is kept in turn, so a restore can be undone.
+#[utoipa::path(
+    post,
+    path = "/api/v1/config/history/{id}/restore",
+    tag = "config",
+    params(
+        ("id" = String, Path, description = "The version's id, from the history list"),
+        ("If-Match" = String, Header, pattern = r#"^(W/)?("[!#-+\--~]+"|[!#-)+\--~][!#-+\--~]*)$"#,
+            description = "The current revision, which the restore replaces")
+    ),
+    responses(
+        (status = 200, description = "Restored", body = ConfigView,
+            headers(("ETag" = String, description = "The new revision"))),
+        (status = 400, description = "Malformed If-Match", body = ErrorBody),
+        (status = 404, description = "No such version (`history_not_found`)", body = ErrorBody),
+        (status = 409, description = "Stale If-Match (`config_conflict`)", body = ErrorBody),
+        (status = 422, description = "The version is not a valid config (`config_invalid`)", body = ErrorBody),
+        (status = 428, description = "No If-Match (`precondition_required`)", body = ErrorBody),
+        (status = 500, description = "Storage failed; nothing was written", body = ErrorBody)
+    )
+)]
+pub(crate) async fn restore_config_version(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    IfMatch(if_match): IfMatch,
+) -> Result<ConfigResponse, ApiError> {
+    Ok(ConfigResponse(
+        app.services.config.restore(&id, if_match).await?,
+    ))
+}
+
+/// The kept versions of the config.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct HistoryList {
+    /// Newest first.
+    entries: Vec<HistoryEntry>,
 }

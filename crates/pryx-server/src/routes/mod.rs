@@ -99,6 +99,9 @@ fn api_routes() -> OpenApiRouter<AppState> {
             config::put_config,
             config::patch_config
         ))
+        .routes(routes!(config::list_config_history))
+        .routes(routes!(config::get_config_version))
+        .routes(routes!(config::restore_config_version))
         .routes(routes!(skills::list_skills))
         .routes(routes!(skills::get_skill))
         .routes(routes!(skills::enable_skill))
