@@ -299,7 +299,10 @@ async fn a_spent_budget_fails_without_retry_after_and_restart_brings_it_back() {
         .await
         .unwrap();
     let status: Value = res.json().await.unwrap();
-    assert_eq!((status["state"].as_str(), status["restarts"].as_u64()), (Some("ready"), Some(3)));
+    assert_eq!(
+        (status["state"].as_str(), status["restarts"].as_u64()),
+        (Some("ready"), Some(3))
+    );
     let took = host.sigterm(Duration::from_secs(5));
     println!("exit after SIGTERM: {took:?}");
 }
@@ -378,9 +381,14 @@ async fn sigterm_with_a_hung_runtime_and_a_call_in_flight_is_bounded_by_the_grac
     // shutdown_grace 2 s (the call in flight, then `shutdown`, unanswered) + kill_grace 1 s.
     let documented = Duration::from_secs(3);
     let took = host.sigterm(Duration::from_secs(8));
-    println!("exit after SIGTERM with a hung runtime: {took:?} (documented: within {documented:?} + 0.5 s)");
+    println!(
+        "exit after SIGTERM with a hung runtime: {took:?} (documented: within {documented:?} + 0.5 s)"
+    );
     assert!(took < documented + Duration::from_millis(500), "{took:?}");
-    assert!(took >= Duration::from_secs(2), "the call in flight got its grace: {took:?}");
+    assert!(
+        took >= Duration::from_secs(2),
+        "the call in flight got its grace: {took:?}"
+    );
     let answered = in_flight.await.unwrap();
     assert!(
         answered.as_ref().map_or(true, |s| *s == 503),

@@ -268,7 +268,7 @@ impl Supervisor {
                     s.status.detail = Some(detail.clone());
                 });
                 // Its calls in flight fail now, not at their timeouts.
-                run.peer.close(format!("the runtime stopped answering ({detail})"));
+                run.peer.abandon_calls(format!("the runtime stopped answering ({detail})"));
                 self.terminate(run).await;
                 Ended::Crashed(format!("the runtime stopped answering ({detail})"))
             }
@@ -362,20 +362,23 @@ impl Supervisor {
                     .await
                     .is_ok()
         };
-        run.peer.close("the host shut the runtime down");
         if !exited {
             tracing::warn!(target: "pryx_ipc", pid = run.pid, "runtime did not exit when asked; sending SIGTERM");
+            run.peer
+                .abandon_calls("the runtime did not stop when asked; the host is terminating it");
             self.terminate(run).await;
             return;
         }
         // Whatever it started in its group goes with it.
         signal_group(run.pid, SIGKILL);
+        run.peer.close("the host shut the runtime down");
         let _ = tokio::time::timeout(STDERR_DRAIN, run.stderr).await;
     }
 
-    /// SIGTERM to the group, SIGKILL after `kill_grace`, then reap and drain stderr.
+    /// SIGTERM to the group, SIGKILL after `kill_grace`, then reap and drain stderr. The pipes
+    /// stay open until it is dead, so a runtime that ignores SIGTERM does not get away with
+    /// an end of input instead.
     async fn terminate(&self, mut run: Running) {
-        run.peer.close("the host terminated the runtime");
         signal_group(run.pid, SIGTERM);
         if tokio::time::timeout(self.config.kill_grace, run.child.wait())
             .await
@@ -388,6 +391,7 @@ impl Supervisor {
         }
         // Whatever it started in its group goes with it.
         signal_group(run.pid, SIGKILL);
+        run.peer.close("the host terminated the runtime");
         let _ = tokio::time::timeout(STDERR_DRAIN, run.stderr).await;
     }
 }
