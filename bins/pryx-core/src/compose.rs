@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use pryx_core_api::{ApprovalService, RuntimeBridge, TelemetrySink};
 use pryx_ipc::{HostHandles, NoRuntime, SidecarBridge, SidecarConfig};
@@ -69,7 +70,10 @@ pub async fn run(options: Options) -> Result<(), StartError> {
     let telemetry: Arc<dyn TelemetrySink> = Arc::new(NoopTelemetry);
     let runtime: Arc<dyn RuntimeBridge> = match &options.runtime {
         Some(program) => {
-            let config = SidecarConfig::new(program).with_args(options.runtime_args.clone());
+            let mut config = SidecarConfig::new(program).with_args(options.runtime_args.clone());
+            config.ping_interval = Duration::from_millis(options.runtime_ping_interval_ms);
+            config.ping_misses = options.runtime_ping_misses;
+            config.restart.max_restarts = options.runtime_max_restarts;
             let handles = HostHandles {
                 events: events.clone(),
                 approvals: approvals.clone(),

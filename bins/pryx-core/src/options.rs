@@ -59,6 +59,18 @@ pub struct Options {
     #[arg(long = "runtime-arg", value_name = "ARG", allow_hyphen_values = true)]
     pub runtime_args: Vec<String>,
 
+    /// How often to ping the runtime to check it still answers (milliseconds; 0 = never).
+    #[arg(long, env = "PRYX_RUNTIME_PING_INTERVAL_MS", default_value_t = 2000)]
+    pub runtime_ping_interval_ms: u64,
+
+    /// After this many unanswered pings in a row the runtime is `unresponsive` and restarted.
+    #[arg(long, env = "PRYX_RUNTIME_PING_MISSES", default_value_t = 3)]
+    pub runtime_ping_misses: u32,
+
+    /// How many restarts within 120 s the runtime gets before it is marked `failed`.
+    #[arg(long, env = "PRYX_RUNTIME_MAX_RESTARTS", default_value_t = 5)]
+    pub runtime_max_restarts: u32,
+
     /// Worker threads for the async runtime [default: 2, or fewer on a 1-core machine].
     #[arg(long, env = "PRYX_WORKER_THREADS")]
     pub threads: Option<usize>,

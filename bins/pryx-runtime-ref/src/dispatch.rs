@@ -64,6 +64,14 @@ impl State {
         }
     }
 
+    /// Whether `--hang` or `--hang-while` makes it ignore everything now.
+    fn hangs(&self) -> bool {
+        if !self.initialized.load(Ordering::Relaxed) {
+            return false;
+        }
+        self.options.hang || self.options.hang_while.as_ref().is_some_and(|f| f.exists())
+    }
+
     fn emit_garbage(&self) {
         if self.options.garbage {
             let n = self.garbage.fetch_add(1, Ordering::Relaxed) as usize;
@@ -87,7 +95,7 @@ pub async fn handle(state: &Arc<State>, message: Value) {
         }
         return;
     };
-    if state.options.hang && state.initialized.load(Ordering::Relaxed) {
+    if state.hangs() {
         if state.options.verbose {
             eprintln!("pryx-runtime-ref: --hang: ignoring {method}");
         }
@@ -112,7 +120,8 @@ pub async fn handle(state: &Arc<State>, message: Value) {
         eprintln!("pryx-runtime-ref: shutting down as asked");
         state.out.exit(0).await;
     }
-    let count = if method == "initialize" {
+    // Liveness pings are not calls: `--crash-after` and `admin.health` do not count them.
+    let count = if method == "initialize" || method == "ping" {
         0
     } else {
         state.calls.fetch_add(1, Ordering::Relaxed) + 1
@@ -123,7 +132,7 @@ pub async fn handle(state: &Arc<State>, message: Value) {
             .out
             .raw(format!("pryx-runtime-ref: {count} calls handled\n").as_bytes());
     }
-    if state.options.slow_ms > 0 && method != "initialize" {
+    if state.options.slow_ms > 0 && method != "initialize" && method != "ping" {
         let state = state.clone();
         tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(state.options.slow_ms)).await;
@@ -175,6 +184,11 @@ fn answer(state: &Arc<State>, method: &str, params: &Value) -> Result<Value, Fai
     match method {
         "initialize" => initialize(state, params),
         "shutdown" => Ok(json!({})),
+        "ping" if state.options.no_ping => Err((
+            -32601,
+            "method \"ping\" is not implemented (--no-ping)".to_owned(),
+        )),
+        "ping" => Ok(json!({})),
         "admin.health" => Ok(health(state)),
         "admin.config.get" => Ok(Value::Object(fixture.config.clone())),
         "admin.skills.list" => Ok(json!({"skills": fixture.skills})),
@@ -249,7 +263,7 @@ fn initialize(state: &State, params: &Value) -> Result<Value, Failure> {
         "runtime": {"name": "pryx-runtime-ref", "version": env!("CARGO_PKG_VERSION")},
         "capabilities": {
             "methods": [
-                "admin.health", "admin.config.get", "admin.skills.list", "admin.mcp.list",
+                "ping", "admin.health", "admin.config.get", "admin.skills.list", "admin.mcp.list",
                 "admin.providers.list", "admin.providers.models", "chat.send",
                 "sessions.list", "session.resume", "shutdown"
             ],

@@ -4,7 +4,8 @@
 //! the handshake, the admin methods answered from a fixture file, a scripted agent that streams
 //! replies and asks for permission before a tool, and periodic events. Switches make it
 //! misbehave on purpose, for the host's tests: slow answers, a crash after N calls, garbage on
-//! stdout, silence after the handshake, another protocol version, an oversize first line.
+//! stdout, silence after the handshake (always, or while a file exists), no `ping`, SIGTERM
+//! ignored, another protocol version, an oversize first line.
 
 mod agent;
 mod dispatch;
@@ -40,6 +41,16 @@ pub struct Options {
     /// Never answer anything after the handshake.
     #[arg(long, env = "PRYX_REF_HANG")]
     pub hang: bool,
+    /// After the handshake, answer nothing (not even `ping` or `shutdown`) while this file
+    /// exists; the process stays alive and keeps reading.
+    #[arg(long, env = "PRYX_REF_HANG_WHILE", value_name = "FILE")]
+    pub hang_while: Option<PathBuf>,
+    /// Answer `ping` with -32601 (method not found), like a runtime that predates it.
+    #[arg(long, env = "PRYX_REF_NO_PING")]
+    pub no_ping: bool,
+    /// Ignore SIGTERM (only SIGKILL stops it), like a runtime stuck in a signal handler.
+    #[arg(long, env = "PRYX_REF_IGNORE_SIGTERM")]
+    pub ignore_sigterm: bool,
     /// The protocol version to announce in `initialize`.
     #[arg(long, env = "PRYX_REF_PROTOCOL_VERSION", default_value = "1.0")]
     pub protocol_version: String,
@@ -62,6 +73,9 @@ pub struct Options {
 
 fn main() {
     let options = Options::parse();
+    if options.ignore_sigterm {
+        ignore_sigterm();
+    }
     let fixture = match fixture::load(options.fixture.as_deref()) {
         Ok(f) => f,
         Err(e) => {
@@ -117,6 +131,17 @@ async fn run(options: Options, fixture: fixture::Fixture) {
     tokio::time::sleep(Duration::from_millis(20)).await;
     out.exit(0).await
 }
+
+#[cfg(unix)]
+fn ignore_sigterm() {
+    // SAFETY: setting a signal's disposition to "ignore" has no memory-safety preconditions.
+    unsafe {
+        libc::signal(libc::SIGTERM, libc::SIG_IGN);
+    }
+}
+
+#[cfg(not(unix))]
+fn ignore_sigterm() {}
 
 async fn tick(out: io::Out, every: Duration) {
     let mut interval = tokio::time::interval(every);

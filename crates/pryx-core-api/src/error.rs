@@ -94,6 +94,12 @@ pub enum CoreError {
     /// A bug: an invariant of ours did not hold.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The host runs without an agent runtime, so there is none to restart or reach.
+    #[error("no agent runtime is configured: {reason}")]
+    RuntimeNotConfigured {
+        /// How to configure one.
+        reason: String,
+    },
 }
 
 impl CoreError {
@@ -114,6 +120,7 @@ impl CoreError {
             CoreError::HistoryNotFound { .. } => "history_not_found",
             CoreError::Storage(_) => "storage_error",
             CoreError::Internal(_) => "internal_error",
+            CoreError::RuntimeNotConfigured { .. } => "runtime_not_configured",
         }
     }
 }

@@ -73,6 +73,11 @@ pub trait RuntimeBridge: Send + Sync + 'static {
     async fn call(&self, method: &str, params: Value) -> Result<Value, CoreError>;
     /// Stops it cleanly (ask, wait, then kill). Idempotent.
     async fn shutdown(&self);
+    /// Starts it again with a fresh restart budget — from `failed`, or stopping the current run
+    /// first — and returns the status it reached (usually `ready`). Fails with
+    /// [`CoreError::RuntimeNotConfigured`] when there is no runtime and with
+    /// [`CoreError::RuntimeUnavailable`] while the host is shutting down.
+    async fn restart(&self) -> Result<RuntimeStatus, CoreError>;
 }
 
 /// Where telemetry goes (an exporter, a log, nowhere).

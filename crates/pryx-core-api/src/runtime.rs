@@ -19,6 +19,9 @@ pub enum RuntimeState {
     Failed,
     /// It was stopped on purpose.
     Stopped,
+    /// Its process is alive but it stopped answering (missed liveness pings); calls fail at
+    /// once and the supervisor kills and restarts it.
+    Unresponsive,
 }
 
 /// A snapshot of the runtime's health, cheap to take.

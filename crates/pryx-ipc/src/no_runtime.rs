@@ -6,7 +6,8 @@ use pryx_core_api::{
 };
 
 /// A [`RuntimeBridge`] for a host with no runtime: status `unavailable`, every call fails at
-/// once with [`CoreError::RuntimeUnavailable`], notifications are dropped.
+/// once with [`CoreError::RuntimeUnavailable`] (no retry hint), `restart` with
+/// [`CoreError::RuntimeNotConfigured`], notifications are dropped.
 #[derive(Debug, Clone)]
 pub struct NoRuntime {
     reason: String,
@@ -55,6 +56,11 @@ impl RuntimeBridge for NoRuntime {
         self.unavailable()
     }
     async fn shutdown(&self) {}
+    async fn restart(&self) -> Result<RuntimeStatus, CoreError> {
+        Err(CoreError::RuntimeNotConfigured {
+            reason: self.reason.clone(),
+        })
+    }
 }
 
 #[cfg(test)]
@@ -68,6 +74,15 @@ mod tests {
         assert_eq!(rt.status().state, RuntimeState::Unavailable);
         let err = rt.providers().await.unwrap_err();
         assert_eq!(err.code(), "runtime_unavailable");
+        assert!(matches!(
+            err,
+            CoreError::RuntimeUnavailable {
+                retry_after_secs: None,
+                ..
+            }
+        ));
+        let err = rt.restart().await.unwrap_err();
+        assert_eq!(err.code(), "runtime_not_configured");
         assert!(
             rt.notify(ChangeNotice::SkillToggled {
                 id: "x".into(),

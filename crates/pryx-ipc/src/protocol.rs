@@ -20,6 +20,8 @@ pub mod methods {
     pub const INITIALIZE: &str = "initialize";
     /// Host → runtime: finish up and exit.
     pub const SHUTDOWN: &str = "shutdown";
+    /// Host → runtime: liveness check; any answer, even an error, means alive.
+    pub const PING: &str = "ping";
     /// Host → runtime: the runtime's own health.
     pub const ADMIN_HEALTH: &str = "admin.health";
     /// Host → runtime: the config as the runtime sees it.

@@ -126,6 +126,7 @@ impl From<CoreError> for ApiError {
             | CoreError::ApprovalNotFound { .. }
             | CoreError::HistoryNotFound { .. } => StatusCode::NOT_FOUND,
             CoreError::RuntimeUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            CoreError::RuntimeNotConfigured { .. } => StatusCode::CONFLICT,
             CoreError::RuntimeTimeout { .. } => StatusCode::GATEWAY_TIMEOUT,
             CoreError::RuntimeFailed { .. } => StatusCode::BAD_GATEWAY,
             CoreError::ConfigUnreadable { .. } | CoreError::Storage(_) | CoreError::Internal(_) => {
@@ -140,12 +141,12 @@ impl From<CoreError> for ApiError {
             CoreError::ConfigInvalid { fields } => {
                 api.with_details(serde_json::json!({ "fields": fields }))
             }
+            // Only a runtime that is coming back (starting, restarting) suggests a retry time; a
+            // failed, stopped or absent one does not.
             CoreError::RuntimeUnavailable {
-                retry_after_secs, ..
-            } => api.with_header(
-                header::RETRY_AFTER,
-                retry_after_secs.unwrap_or(5).to_string(),
-            ),
+                retry_after_secs: Some(secs),
+                ..
+            } => api.with_header(header::RETRY_AFTER, secs.to_string()),
             CoreError::RuntimeFailed { code, .. } => {
                 api.with_details(serde_json::json!({ "runtime_code": code }))
             }

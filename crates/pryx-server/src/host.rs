@@ -218,10 +218,19 @@ impl HostBuilder {
         let token = lifecycle.token().clone();
         let stop = token.clone();
         let task = tokio::spawn(async move {
+            // The runtime stops while the connections drain, not after: its calls in flight get
+            // its shutdown grace to finish, and a hung runtime fails them when it is killed
+            // instead of holding requests (and so the exit) until their call timeouts.
+            let runtime = services.ports.runtime.clone();
+            let runtime_stop = stop.clone();
+            let runtime_stopped = tokio::spawn(async move {
+                runtime_stop.cancelled().await;
+                runtime.shutdown().await;
+            });
             serve::serve(listener, router, &limits, stop).await;
             // `/ws` clients were told `going away` when `stop` fired; let that reach them.
             lifecycle.drain(std::time::Duration::from_secs(2)).await;
-            services.ports.runtime.shutdown().await;
+            let _ = runtime_stopped.await;
             if let Err(err) = services.ports.telemetry.flush().await {
                 tracing::warn!(%err, "telemetry flush at shutdown failed");
             }

@@ -33,6 +33,7 @@ const DOWN_REASON: &str = "the fixture runtime is down";
 /// Down (built with [`FixtureRuntime::down`] or switched with [`FixtureRuntime::set_down`]), its
 /// status is `unavailable` and every call fails at once with [`CoreError::RuntimeUnavailable`].
 /// After [`RuntimeBridge::shutdown`] it is `stopped` and fails the same way.
+/// [`RuntimeBridge::restart`] brings it back up from either, counting the restart in its status.
 ///
 /// What it is told is recorded: [`FixtureRuntime::notices`] and [`FixtureRuntime::calls`].
 #[derive(Debug, Default)]
@@ -49,6 +50,7 @@ struct State {
     down: bool,
     stopped: bool,
     shutdowns: u32,
+    restarts: u32,
     notices: Vec<ChangeNotice>,
     calls: Vec<(String, Value)>,
 }
@@ -105,16 +107,18 @@ impl FixtureRuntime {
 
     fn available(&self) -> Result<(), CoreError> {
         let state = lock(&self.state);
-        let reason = if state.stopped {
-            "the fixture runtime was stopped"
+        // Down stands for a crashed runtime the supervisor brings back, so it hints a retry;
+        // stopped does not.
+        let (reason, retry_after_secs) = if state.stopped {
+            ("the fixture runtime was stopped", None)
         } else if state.down {
-            DOWN_REASON
+            (DOWN_REASON, Some(5))
         } else {
             return Ok(());
         };
         Err(CoreError::RuntimeUnavailable {
             reason: reason.to_owned(),
-            retry_after_secs: None,
+            retry_after_secs,
         })
     }
 
@@ -154,6 +158,7 @@ impl RuntimeBridge for FixtureRuntime {
             state: RuntimeState::Ready,
             detail: None,
             version: Some("fixture".into()),
+            restarts: state.restarts,
             ..RuntimeStatus::unavailable("")
         }
     }
@@ -211,6 +216,16 @@ impl RuntimeBridge for FixtureRuntime {
         let mut state = lock(&self.state);
         state.stopped = true;
         state.shutdowns += 1;
+    }
+
+    async fn restart(&self) -> Result<RuntimeStatus, CoreError> {
+        {
+            let mut state = lock(&self.state);
+            state.down = false;
+            state.stopped = false;
+            state.restarts += 1;
+        }
+        Ok(self.status())
     }
 }
 
@@ -323,5 +338,17 @@ mod tests {
             rt.providers().await.unwrap_err().code(),
             "runtime_unavailable"
         );
+    }
+
+    #[tokio::test]
+    async fn restart_brings_a_down_or_stopped_runtime_back() {
+        let rt = runtime();
+        rt.set_down(true);
+        let status = rt.restart().await.unwrap();
+        assert_eq!((status.state, status.restarts), (RuntimeState::Ready, 1));
+        rt.shutdown().await;
+        let status = rt.restart().await.unwrap();
+        assert_eq!((status.state, status.restarts), (RuntimeState::Ready, 2));
+        assert!(rt.providers().await.is_ok());
     }
 }

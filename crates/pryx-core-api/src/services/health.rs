@@ -36,7 +36,7 @@ impl HealthService {
             .all(|p| p.status == PortState::Ok);
         let runtime_ok = !matches!(
             ports.runtime.state,
-            RuntimeState::Failed | RuntimeState::Restarting
+            RuntimeState::Failed | RuntimeState::Restarting | RuntimeState::Unresponsive
         );
         Health {
             status: if adapters_ok && runtime_ok {

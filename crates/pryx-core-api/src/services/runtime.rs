@@ -38,6 +38,12 @@ impl RuntimeService {
         self.runtime.mcp_tools().await
     }
 
+    /// Starts the runtime again with a fresh restart budget (e.g. after it `failed`) and returns
+    /// its new status.
+    pub async fn restart(&self) -> Result<RuntimeStatus, CoreError> {
+        self.runtime.restart().await
+    }
+
     /// Forwards a client's call (chat, approvals, sessions) to the runtime.
     pub async fn call(&self, method: &str, params: Value) -> Result<Value, CoreError> {
         self.runtime.call(method, params).await

@@ -55,6 +55,8 @@ type Answer = Result<Box<RawValue>, RpcError>;
 
 struct State {
     close_reason: Option<String>,
+    /// Why the calls in flight were last abandoned (see [`Peer::abandon_calls`]).
+    abandon_reason: Option<String>,
     calls: HashMap<i64, oneshot::Sender<Answer>>,
 }
 
@@ -96,6 +98,7 @@ impl Peer {
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 close_reason: None,
+                abandon_reason: None,
                 calls: HashMap::new(),
             }),
             next_id: AtomicI64::new(1),
@@ -174,7 +177,14 @@ impl Peer {
                 error: Box::new(error),
             }),
             Ok(Err(_)) => Err(IpcError::Closed {
-                reason: self.close_reason().unwrap_or_default(),
+                reason: {
+                    let state = self.shared.lock();
+                    state
+                        .close_reason
+                        .clone()
+                        .or_else(|| state.abandon_reason.clone())
+                        .unwrap_or_default()
+                },
             }),
             Err(_) => Err(IpcError::Timeout {
                 method: method.to_owned(),
@@ -220,6 +230,18 @@ impl Peer {
     /// Why the connection closed, once it has.
     pub fn close_reason(&self) -> Option<String> {
         self.shared.lock().close_reason.clone()
+    }
+
+    /// Fails every call now waiting for an answer with [`IpcError::Closed`] and `reason`, but
+    /// keeps the connection open (a late answer is ignored). For a peer about to be killed
+    /// whose callers should not wait for that.
+    pub fn abandon_calls(&self, reason: impl Into<String>) {
+        let calls = {
+            let mut state = self.shared.lock();
+            state.abandon_reason = Some(reason.into());
+            std::mem::take(&mut state.calls)
+        };
+        drop(calls);
     }
 
     /// How many of our calls are waiting for an answer.

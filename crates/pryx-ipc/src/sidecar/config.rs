@@ -28,6 +28,13 @@ pub struct SidecarConfig {
     pub shutdown_grace: Duration,
     /// After SIGTERM, how long before SIGKILL. Default 1 s.
     pub kill_grace: Duration,
+    /// How often to send the liveness `ping` once it is ready; each ping may take this long to
+    /// be answered. Zero turns liveness checks off. Default 2 s.
+    pub ping_interval: Duration,
+    /// After this many pings in a row went unanswered, the runtime is `unresponsive`: calls fail
+    /// at once and it is killed and restarted. It is noticed within
+    /// `(ping_misses + 1) × ping_interval` of its last answer (8 s by default). Default 3.
+    pub ping_misses: u32,
     /// When and how often to restart it.
     pub restart: RestartPolicy,
     /// The longest line read from the runtime; longer ones are discarded. Default 8 MiB.
@@ -53,6 +60,8 @@ impl SidecarConfig {
             approval_timeout: Duration::from_secs(120),
             shutdown_grace: Duration::from_secs(2),
             kill_grace: Duration::from_secs(1),
+            ping_interval: Duration::from_secs(2),
+            ping_misses: 3,
             restart: RestartPolicy::default(),
             max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
             stderr_lines: 50,

@@ -4,10 +4,13 @@
 //! Life cycle: `starting` (spawned, handshake running) → `ready` → on exit `restarting`
 //! (exponential backoff with jitter) → `ready` again, or `failed` once the restart budget is
 //! spent or the runtime turns out incompatible; `stopped` after [`RuntimeBridge::shutdown`].
+//! While `ready` it is pinged; after too many missed pings it is `unresponsive`, killed and
+//! restarted like a crash. [`RuntimeBridge::restart`] starts it afresh with a new budget.
 //! Every change is published as a `runtime.status` event. Calls made while not `ready` fail at
-//! once with `runtime_unavailable` and a retry hint.
+//! once with `runtime_unavailable`, with a retry hint only when it is coming back.
 
 mod config;
+mod liveness;
 mod process;
 mod status;
 mod stderr;
@@ -25,6 +28,7 @@ use pryx_core_api::{
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use self::status::StatusCell;
@@ -44,6 +48,7 @@ pub struct SidecarBridge {
     config: Arc<SidecarConfig>,
     cell: Arc<StatusCell>,
     stop: CancellationToken,
+    restart: Arc<Notify>,
 }
 
 #[derive(Serialize)]
@@ -59,6 +64,7 @@ impl SidecarBridge {
             format!("starting {}", config.program.display()),
         ));
         let stop = CancellationToken::new();
+        let restart = Arc::new(Notify::new());
         let handler = Arc::new(HostHandler::new(host, config.approval_timeout));
         let supervisor = Supervisor {
             config: config.clone(),
@@ -66,9 +72,15 @@ impl SidecarBridge {
             handler,
             tail: StderrTail::new(config.stderr_lines),
             stop: stop.clone(),
+            restart: restart.clone(),
         };
         tokio::spawn(supervisor.run());
-        Arc::new(SidecarBridge { config, cell, stop })
+        Arc::new(SidecarBridge {
+            config,
+            cell,
+            stop,
+            restart,
+        })
     }
 
     /// The config it runs with.
@@ -103,6 +115,12 @@ impl SidecarBridge {
 
     /// The connection, if the runtime is ready; otherwise why not, with a retry hint.
     fn ready_peer(&self) -> Result<Peer, IpcError> {
+        if self.stop.is_cancelled() {
+            return Err(IpcError::NotReady {
+                reason: "the host is shutting down".to_owned(),
+                retry_after: None,
+            });
+        }
         self.cell.read(|s| {
             if let (RuntimeState::Ready, Some(peer)) = (s.status.state, &s.peer) {
                 return Ok(peer.clone());
@@ -122,7 +140,14 @@ impl SidecarBridge {
                 RuntimeState::Starting | RuntimeState::Ready => {
                     ("it is starting".to_owned(), Some(Duration::from_secs(1)))
                 }
-                RuntimeState::Failed => (format!("it failed ({detail})"), None),
+                RuntimeState::Unresponsive => (
+                    format!("it stopped answering and is being restarted ({detail})"),
+                    Some(self.config.kill_grace + Duration::from_secs(1)),
+                ),
+                RuntimeState::Failed => (
+                    format!("it failed ({detail}); POST /api/v1/runtime/restart starts it again"),
+                    None,
+                ),
                 RuntimeState::Stopped => ("it was stopped".to_owned(), None),
                 RuntimeState::Unavailable => (detail.to_owned(), None),
             };
@@ -208,5 +233,36 @@ impl RuntimeBridge for SidecarBridge {
         let _ = self
             .wait_for(Duration::MAX, |s| s.state == RuntimeState::Stopped)
             .await;
+    }
+
+    async fn restart(&self) -> Result<RuntimeStatus, CoreError> {
+        if self.stop.is_cancelled() {
+            return Err(IpcError::NotReady {
+                reason: "the host is shutting down".to_owned(),
+                retry_after: None,
+            }
+            .into());
+        }
+        let before = self.cell.status().restarts;
+        self.restart.notify_one();
+        // Stopping the current run, then the handshake of the new one.
+        let config = &self.config;
+        let wait = config.shutdown_grace
+            + config.kill_grace
+            + config.handshake_timeout
+            + Duration::from_secs(1);
+        let reached = self
+            .wait_for(wait, |s| {
+                s.restarts > before
+                    && matches!(
+                        s.state,
+                        RuntimeState::Ready
+                            | RuntimeState::Failed
+                            | RuntimeState::Restarting
+                            | RuntimeState::Stopped
+                    )
+            })
+            .await;
+        Ok(reached.unwrap_or_else(|| self.cell.status()))
     }
 }

@@ -118,6 +118,7 @@ pub(crate) fn state_name(state: RuntimeState) -> &'static str {
         RuntimeState::Restarting => "restarting",
         RuntimeState::Failed => "failed",
         RuntimeState::Stopped => "stopped",
+        RuntimeState::Unresponsive => "unresponsive",
     }
 }
 

@@ -1,5 +1,7 @@
-//! The supervisor task: spawn, handshake, watch; on exit restart with backoff or give up; on
-//! shutdown ask, wait, SIGTERM, SIGKILL. It owns the child process; nothing else touches it.
+//! The supervisor task: spawn, handshake, watch (the process and its answers to `ping`); on exit
+//! or silence restart with backoff or give up; on a restart request start afresh with a new
+//! budget; on shutdown ask, wait, SIGTERM, SIGKILL. It owns the child process; nothing else
+//! touches it.
 
 use std::io;
 use std::process::ExitStatus;
@@ -8,10 +10,12 @@ use std::time::{Duration, Instant};
 
 use pryx_core_api::{RuntimeState, RuntimeStatus, Value};
 use tokio::process::Child;
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::config::{RestartBudget, SidecarConfig};
+use super::liveness;
 use super::process::{self, SIGKILL, SIGTERM, signal_group};
 use super::status::StatusCell;
 use super::stderr::{self, StderrTail};
@@ -25,6 +29,8 @@ use crate::protocol::{
 const STDERR_DRAIN: Duration = Duration::from_millis(300);
 /// After stdout closes, how long to wait for the process to exit on its own.
 const EXIT_AFTER_EOF: Duration = Duration::from_millis(200);
+/// While stopping, how often to look whether the calls in flight have finished.
+const IN_FLIGHT_POLL: Duration = Duration::from_millis(5);
 
 /// Everything the supervisor task needs.
 pub(crate) struct Supervisor {
@@ -33,12 +39,16 @@ pub(crate) struct Supervisor {
     pub(crate) handler: Arc<dyn Handler>,
     pub(crate) tail: StderrTail,
     pub(crate) stop: CancellationToken,
+    /// Fired by [`RuntimeBridge::restart`](pryx_core_api::RuntimeBridge::restart).
+    pub(crate) restart: Arc<Notify>,
 }
 
 /// How one run of the runtime ended.
 enum Ended {
     /// The host asked it to stop, and it did.
     Stopped,
+    /// The host asked for a restart; the run was stopped for it.
+    RestartAsked,
     /// It exited, crashed, or failed to start or to shake hands; a restart may help.
     Crashed(String),
     /// It speaks another protocol; a restart will not help.
@@ -56,15 +66,25 @@ struct Running {
 impl Supervisor {
     /// Runs until shutdown; the last state it sets is `stopped`.
     pub(crate) async fn run(self) {
-        let mut budget = RestartBudget::new(self.config.restart.clone());
+        let fresh_budget = || RestartBudget::new(self.config.restart.clone());
+        let mut budget = fresh_budget();
         let mut restarts = 0u32;
         loop {
             let detail = match self.run_once(restarts).await {
                 Ended::Stopped => break,
+                Ended::RestartAsked => {
+                    budget = fresh_budget();
+                    restarts += 1;
+                    continue;
+                }
                 Ended::Incompatible(reason) => {
                     self.fail(reason);
-                    self.stop.cancelled().await;
-                    break;
+                    if !self.restart_asked().await {
+                        break;
+                    }
+                    budget = fresh_budget();
+                    restarts += 1;
+                    continue;
                 }
                 Ended::Crashed(detail) => detail,
             };
@@ -78,8 +98,12 @@ impl Supervisor {
                     policy.max_restarts,
                     policy.window.as_secs()
                 ));
-                self.stop.cancelled().await;
-                break;
+                if !self.restart_asked().await {
+                    break;
+                }
+                budget = fresh_budget();
+                restarts += 1;
+                continue;
             };
             let last_stderr = self.tail.snapshot();
             let max = budget.policy().max_restarts;
@@ -96,8 +120,10 @@ impl Supervisor {
                 s.status.last_stderr = last_stderr;
             });
             tokio::select! {
-                _ = tokio::time::sleep(delay) => {}
+                biased;
                 _ = self.stop.cancelled() => break,
+                _ = self.restart.notified() => budget = fresh_budget(),
+                _ = tokio::time::sleep(delay) => {}
             }
             restarts += 1;
         }
@@ -108,6 +134,15 @@ impl Supervisor {
             s.status.detail = Some("stopped by the host".to_owned());
             s.status.pid = None;
         });
+    }
+
+    /// Waits in `failed` for a restart request (`true`) or the host's shutdown (`false`).
+    async fn restart_asked(&self) -> bool {
+        tokio::select! {
+            biased;
+            _ = self.stop.cancelled() => false,
+            _ = self.restart.notified() => true,
+        }
     }
 
     fn fail(&self, detail: String) {
@@ -156,6 +191,10 @@ impl Supervisor {
                 self.stop_gracefully(run).await;
                 return Ended::Stopped;
             }
+            _ = self.restart.notified() => {
+                self.stop_gracefully(run).await;
+                return Ended::RestartAsked;
+            }
         };
         let init = match handshake {
             Ok(init) => init,
@@ -186,7 +225,19 @@ impl Supervisor {
         });
 
         let peer = run.peer.clone();
+        let (interval, misses) = (self.config.ping_interval, self.config.ping_misses);
         tokio::select! {
+            biased;
+            _ = self.stop.cancelled() => {
+                self.cell.update(|s| s.peer = None);
+                self.stop_gracefully(run).await;
+                Ended::Stopped
+            }
+            _ = self.restart.notified() => {
+                self.cell.update(|s| s.peer = None);
+                self.stop_gracefully(run).await;
+                Ended::RestartAsked
+            }
             status = run.child.wait() => {
                 self.cell.update(|s| s.peer = None);
                 let detail = exit_detail(&status);
@@ -208,10 +259,18 @@ impl Supervisor {
                     }
                 }
             }
-            _ = self.stop.cancelled() => {
-                self.cell.update(|s| s.peer = None);
-                self.stop_gracefully(run).await;
-                Ended::Stopped
+            detail = liveness::unresponsive(&peer, interval, misses) => {
+                let kill_grace = self.config.kill_grace;
+                self.cell.update(|s| {
+                    s.peer = None;
+                    s.retry_at = Some(Instant::now() + kill_grace);
+                    s.status.state = RuntimeState::Unresponsive;
+                    s.status.detail = Some(detail.clone());
+                });
+                // Its calls in flight fail now, not at their timeouts.
+                run.peer.abandon_calls(format!("the runtime stopped answering ({detail})"));
+                self.terminate(run).await;
+                Ended::Crashed(format!("the runtime stopped answering ({detail})"))
             }
         }
     }
@@ -281,35 +340,58 @@ impl Supervisor {
         let _ = tokio::time::timeout(STDERR_DRAIN, run.stderr).await;
     }
 
-    /// Asks the runtime to exit, waits, then SIGTERM, then SIGKILL.
+    /// Lets the calls in flight finish, asks the runtime to exit, all within `shutdown_grace`;
+    /// then SIGTERM, and SIGKILL after `kill_grace`. A hung runtime therefore costs at most
+    /// `shutdown_grace + kill_grace` (plus the stderr drain); one that exits when asked, no wait.
     async fn stop_gracefully(&self, mut run: Running) {
-        let grace = self.config.shutdown_grace;
-        let deadline = tokio::time::Instant::now() + grace;
-        let asked = run
-            .peer
-            .call::<_, Value>(methods::SHUTDOWN, &serde_json::json!({}), grace)
-            .await;
-        let exits_by_itself = matches!(asked, Ok(_) | Err(IpcError::Closed { .. }));
-        let exited = exits_by_itself
-            && tokio::time::timeout_at(deadline, run.child.wait())
-                .await
-                .is_ok();
+        let deadline = tokio::time::Instant::now() + self.config.shutdown_grace;
+        while run.peer.pending_calls() > 0
+            && !run.peer.is_closed()
+            && tokio::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(IN_FLIGHT_POLL).await;
+        }
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let exited = !left.is_zero() && {
+            let asked = run
+                .peer
+                .call::<_, Value>(methods::SHUTDOWN, &serde_json::json!({}), left)
+                .await;
+            matches!(asked, Ok(_) | Err(IpcError::Closed { .. }))
+                && tokio::time::timeout_at(deadline, run.child.wait())
+                    .await
+                    .is_ok()
+        };
         if !exited {
             tracing::warn!(target: "pryx_ipc", pid = run.pid, "runtime did not exit when asked; sending SIGTERM");
-            signal_group(run.pid, SIGTERM);
-            if tokio::time::timeout(self.config.kill_grace, run.child.wait())
-                .await
-                .is_err()
-            {
-                tracing::warn!(target: "pryx_ipc", pid = run.pid, "runtime ignored SIGTERM; sending SIGKILL");
-                signal_group(run.pid, SIGKILL);
-                let _ = run.child.start_kill();
-                let _ = run.child.wait().await;
-            }
+            run.peer
+                .abandon_calls("the runtime did not stop when asked; the host is terminating it");
+            self.terminate(run).await;
+            return;
         }
         // Whatever it started in its group goes with it.
         signal_group(run.pid, SIGKILL);
         run.peer.close("the host shut the runtime down");
+        let _ = tokio::time::timeout(STDERR_DRAIN, run.stderr).await;
+    }
+
+    /// SIGTERM to the group, SIGKILL after `kill_grace`, then reap and drain stderr. The pipes
+    /// stay open until it is dead, so a runtime that ignores SIGTERM does not get away with
+    /// an end of input instead.
+    async fn terminate(&self, mut run: Running) {
+        signal_group(run.pid, SIGTERM);
+        if tokio::time::timeout(self.config.kill_grace, run.child.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(target: "pryx_ipc", pid = run.pid, "runtime ignored SIGTERM; sending SIGKILL");
+            signal_group(run.pid, SIGKILL);
+            let _ = run.child.start_kill();
+            let _ = run.child.wait().await;
+        }
+        // Whatever it started in its group goes with it.
+        signal_group(run.pid, SIGKILL);
+        run.peer.close("the host terminated the runtime");
         let _ = tokio::time::timeout(STDERR_DRAIN, run.stderr).await;
     }
 }

@@ -109,6 +109,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(runtime::list_providers))
         .routes(routes!(runtime::list_provider_models))
         .routes(routes!(runtime::list_mcp_tools))
+        .routes(routes!(runtime::restart_runtime))
         .merge(crate::ws::routes())
         .route("/api/v1/openapi.json", get(openapi_json))
         .route_layer(axum::middleware::from_fn(require_auth));

@@ -148,8 +148,9 @@ pub(crate) fn core_error(err: &CoreError) -> Json {
         CoreError::ConfigConflict { current, .. } => Some(json!({"current_revision": current.0})),
         CoreError::ConfigInvalid { fields } => Some(json!({"fields": fields})),
         CoreError::RuntimeUnavailable {
-            retry_after_secs, ..
-        } => Some(json!({"retry_after_secs": retry_after_secs.unwrap_or(5)})),
+            retry_after_secs: Some(secs),
+            ..
+        } => Some(json!({"retry_after_secs": secs})),
         CoreError::RuntimeFailed { code, .. } => Some(json!({"runtime_code": code})),
         _ => None,
     };
