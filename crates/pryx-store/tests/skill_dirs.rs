@@ -268,6 +268,10 @@ async fn unknown_ids_write_nothing_and_a_broken_skills_yaml_is_not_overwritten()
         reg.set_enabled("one", true).await,
         Err(CoreError::Storage(_))
     ));
+    assert!(
+        matches!(reg.set_enabled("one", false).await, Err(CoreError::Storage(m)) if m.contains("skills.yaml")),
+        "a disable while skills.yaml is broken fails too"
+    );
     assert_eq!(
         fs::read_to_string(&skills_yaml).unwrap(),
         "enabled_skills: [one]\n"
