@@ -22,7 +22,7 @@ pub fn contains_secret(text: &str) -> bool {
 pub fn secret_spans(text: &str) -> Vec<Range<usize>> {
     if let Some(start) = text.find("-----BEGIN ") {
         if text[start..].contains("PRIVATE KEY") {
-            return vec![start..text.len()];
+            return std::iter::once(start..text.len()).collect();
         }
     }
     let mut spans = Vec::new();
