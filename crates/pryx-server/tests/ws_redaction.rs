@@ -2,13 +2,12 @@
 //! forwarded calls, events the runtime (or anyone) publishes, approval requests. Real socket,
 //! the testkit's FixtureRuntime behind the host.
 
-mod common;
 mod ws_support;
 
 use std::time::Duration;
 
 use pryx_core_api::{ApprovalRequest, ApprovalService, Event, EventPublisher};
-use pryx_server::{AdminToken, EventHub, RunningHost};
+use pryx_server::{Adapters, AdminToken, EventHub, Host as PryxHost, RunningHost, SecurityPolicy};
 use pryx_testkit::Fixture;
 use serde_json::{Value as Json, json};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -44,7 +43,16 @@ impl Host {
         let hub = EventHub::new(64);
         let approvals = ApprovalService::new(hub.clone());
         let token = AdminToken::generate();
-        let host = common::host_builder(&t, hub.clone(), &token)
+        let adapters = Adapters {
+            config: t.config.clone(),
+            skills: t.skills.clone(),
+            runtime: t.runtime.clone(),
+            telemetry: t.telemetry.clone(),
+        };
+        let host = PryxHost::builder(adapters)
+            .bind("127.0.0.1:0".parse().unwrap())
+            .event_hub(hub.clone())
+            .security(SecurityPolicy::new(token.clone()))
             .approvals(approvals.clone())
             .start()
             .await
@@ -77,8 +85,7 @@ impl Host {
 
 #[tokio::test]
 async fn a_forwarded_runtime_answer_is_redacted() {
-    let mut fixture = Fixture::default();
-    fixture.sessions = vec![to_value(json!({
+    let sessions = vec![to_value(json!({
         "id": "s1",
         "title": format!("deploy with {OPENAI}"),
         "auth": {"type": "basic", "pwd": 4711},
@@ -88,7 +95,11 @@ async fn a_forwarded_runtime_answer_is_redacted() {
         "tokens": 1200,
         "requires_api_key": true,
     }))];
-    let h = Host::start(fixture).await;
+    let h = Host::start(Fixture {
+        sessions,
+        ..Fixture::default()
+    })
+    .await;
     let mut client = h.connect("").await;
     let answer = client.request(json!(1), "sessions.list", json!({})).await;
     assert!(answer["result"].is_object(), "{answer}");
