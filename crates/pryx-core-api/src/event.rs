@@ -2,6 +2,7 @@
 
 use std::time::SystemTime;
 
+use crate::config::redact_outbound;
 use crate::value::Value;
 
 /// Something that happened, named like `config.changed` or `session.message`.
@@ -26,5 +27,13 @@ impl Event {
             payload,
             timestamp: SystemTime::now(),
         }
+    }
+
+    /// This event as it may leave the host: its payload redacted with the rule of
+    /// [`redact_outbound`] (values under secret keys replaced, credentials in text scrubbed).
+    /// Every event publisher that hands events to clients applies it, whoever produced them.
+    pub fn redacted(mut self) -> Self {
+        redact_outbound(&mut self.payload);
+        self
     }
 }

@@ -157,6 +157,9 @@ fn replay(ring: &Ring, after: u64, last_seq: u64) -> Resume {
 
 impl EventPublisher for EventHub {
     fn publish(&self, event: Event) {
+        // Whoever published it (a core service, the runtime, a test), an event leaves the host
+        // only redacted.
+        let event = event.redacted();
         // Numbering, remembering and sending under one lock keeps the order every subscriber
         // sees equal to `seq`, and lets `subscribe_after` attach without a gap.
         let mut ring = self.lock();

@@ -159,7 +159,7 @@ async fn patch_merges_removes_and_notifies() {
         .client
         .patch(h.url("/api/v1/config"))
         .header("content-type", "application/merge-patch+json")
-        .body(r#"{"model_name":"llama3.2","experimental":{"canvas":null},"new_key":[1,2]}"#)
+        .body(r#"{"model_name":"llama3.2","experimental":{"canvas":null},"new_setting":[1,2]}"#)
         .send()
         .await
         .unwrap();
@@ -169,7 +169,7 @@ async fn patch_merges_removes_and_notifies() {
         body["config"]["experimental"],
         json!({"note": "a key this host does not know; it must survive every write"})
     );
-    assert_eq!(body["config"]["new_key"], json!([1, 2]));
+    assert_eq!(body["config"]["new_setting"], json!([1, 2]));
     let event = events.recv().await.unwrap();
     assert_eq!(event.event.name, "config.changed");
     assert!(matches!(
@@ -226,6 +226,30 @@ async fn invalid_config_is_422_with_every_field_path_and_nothing_written() {
         "config_invalid",
         "marker without a stored secret"
     );
+}
+
+#[tokio::test]
+async fn a_yaml_merge_key_anywhere_in_a_write_is_refused() {
+    let h = TestHost::start().await;
+    for (body, path) in [
+        (json!({"<<": {"max_websocket_connections": -5}}), "<<"),
+        (
+            json!({"channels": {"telegram": {"<<": {"enabled": "yes"}}}}),
+            "channels.telegram.<<",
+        ),
+    ] {
+        let res = h
+            .client
+            .patch(h.url("/api/v1/config"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let answer = json(res, 422).await;
+        assert_eq!(answer["error"]["code"], "config_invalid");
+        assert_eq!(answer["error"]["details"]["fields"][0]["path"], path);
+    }
+    assert_eq!(h.adapters.config.saves(), 0);
 }
 
 #[tokio::test]

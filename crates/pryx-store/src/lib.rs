@@ -31,6 +31,7 @@ mod replace;
 mod roots;
 mod scan;
 mod skill_dirs;
+mod skill_index;
 mod skill_md;
 mod token_file;
 mod trust;
@@ -47,5 +48,6 @@ pub use roots::{
     SKILLS_FILE_NAME, SkillRoots,
 };
 pub use skill_dirs::SkillDirectories;
+pub use skill_index::REFRESH_INTERVAL;
 pub use skill_md::{MAX_SKILL_ID_LEN, SkillDoc, SkillDocError, check_skill_id, parse_skill_md};
 pub use token_file::{TOKEN_FILE_NAME, TokenFile};

@@ -10,7 +10,9 @@ use pryx_core_api::{Skill, SkillRequirements, SkillSource};
 use crate::enabled::EnabledFile;
 use crate::probe::MachineProbe;
 use crate::roots::SkillRoots;
-use crate::skill_md::{SkillDoc, SkillDocError, parse_skill_md};
+use crate::skill_md::{
+    MAX_SKILL_ID_LEN, SkillDoc, SkillDocError, check_skill_id, is_unsafe_id_char, parse_skill_md,
+};
 
 /// How deep below a root a `SKILL.md` is looked for.
 const MAX_DEPTH: usize = 8;
@@ -30,8 +32,65 @@ pub(crate) struct ScanOutcome {
     pub(crate) problems: Vec<String>,
 }
 
-/// Scans every root, applies precedence, the enabled set and the machine's requirements.
-pub(crate) fn scan(roots: &SkillRoots, probe: &MachineProbe) -> ScanOutcome {
+/// What identifies one version of a file without reading it: size, times and inode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FileStamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    #[cfg(unix)]
+    inode: (u64, u64, i64, i64),
+}
+
+impl FileStamp {
+    fn of(meta: &fs::Metadata) -> Self {
+        #[cfg(unix)]
+        use std::os::unix::fs::MetadataExt;
+        Self {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            #[cfg(unix)]
+            inode: (meta.dev(), meta.ino(), meta.ctime(), meta.ctime_nsec()),
+        }
+    }
+}
+
+/// Parsed `SKILL.md` files by path, kept between scans: a file is read and parsed again only
+/// when its [`FileStamp`] changed, so a refresh of an unchanged tree only lists directories.
+#[derive(Debug, Default)]
+pub(crate) struct ParseCache {
+    files: std::collections::HashMap<PathBuf, (FileStamp, Result<SkillDoc, SkillDocError>)>,
+}
+
+impl ParseCache {
+    fn read(
+        &mut self,
+        path: &Path,
+        seen: &mut HashSet<PathBuf>,
+    ) -> Result<SkillDoc, SkillDocError> {
+        seen.insert(path.to_path_buf());
+        let stamp = fs::metadata(path).ok().map(|m| FileStamp::of(&m));
+        if let (Some(stamp), Some((cached, parsed))) = (&stamp, self.files.get(path)) {
+            if stamp == cached {
+                return parsed.clone();
+            }
+        }
+        let parsed = read_skill(path);
+        if let Some(stamp) = stamp {
+            self.files
+                .insert(path.to_path_buf(), (stamp, parsed.clone()));
+        }
+        parsed
+    }
+}
+
+/// Scans every root, applies precedence, the enabled set and the machine's requirements,
+/// reading only the files `cache` does not hold in their current version.
+pub(crate) fn scan(
+    roots: &SkillRoots,
+    probe: &MachineProbe,
+    cache: &mut ParseCache,
+) -> ScanOutcome {
+    let mut seen = HashSet::new();
     let mut problems = Vec::new();
     let enabled = EnabledFile::read(&roots.enabled_file).unwrap_or_else(|e| {
         tracing::warn!(error = %e, "skills.yaml is unreadable; listing every skill as disabled");
@@ -42,12 +101,13 @@ pub(crate) fn scan(roots: &SkillRoots, probe: &MachineProbe) -> ScanOutcome {
     for (source, root) in &roots.roots {
         let mut in_root: BTreeMap<String, Skill> = BTreeMap::new();
         for path in find_skill_files(root, &mut problems) {
-            let skill = to_skill(*source, &path, read_skill(&path), probe, &enabled);
+            let parsed = cache.read(&path, &mut seen);
+            let skill = to_skill(*source, &path, parsed, probe, &enabled);
             match in_root.get(&skill.id) {
                 // Within one root the first file (by path) wins, but a readable one beats a
                 // broken one.
                 Some(kept) if kept.error.is_none() || skill.error.is_some() => {
-                    tracing::warn!(id = %skill.id, ignored = %path.display(), "duplicate skill id");
+                    tracing::warn!(id = %skill.id, ignored = ?path, "duplicate skill id");
                 }
                 _ => {
                     in_root.insert(skill.id.clone(), skill);
@@ -56,6 +116,7 @@ pub(crate) fn scan(roots: &SkillRoots, probe: &MachineProbe) -> ScanOutcome {
         }
         by_id.extend(in_root);
     }
+    cache.files.retain(|path, _| seen.contains(path));
     ScanOutcome {
         skills: by_id.into_values().collect(),
         problems,
@@ -98,7 +159,7 @@ fn walk(dir: &Path, depth: usize, visited: &mut HashSet<PathBuf>, found: &mut Ve
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) => {
-            tracing::warn!(dir = %dir.display(), error = %e, "skipping an unreadable directory");
+            tracing::warn!(dir = ?dir, error = %e, "skipping an unreadable directory");
             return;
         }
     };
@@ -193,11 +254,33 @@ fn to_skill(
     }
 }
 
+/// The id of a skill whose front matter gave none: its directory's name, made safe. Control,
+/// invisible and bidirectional characters and path separators become `_`, it is cut to
+/// [`MAX_SKILL_ID_LEN`] characters, and a name left blank (or `.`/`..`) becomes `skill`; the
+/// result always passes [`check_skill_id`], so it can be shown, logged and toggled.
 fn dir_name(path: &Path) -> String {
-    path.parent()
+    let raw = path
+        .parent()
         .and_then(Path::file_name)
         .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "skill".to_owned())
+        .unwrap_or_default();
+    let safe: String = raw
+        .chars()
+        .map(|c| {
+            if is_unsafe_id_char(c) || c == '/' || c == '\\' {
+                '_'
+            } else {
+                c
+            }
+        })
+        .take(MAX_SKILL_ID_LEN)
+        .collect();
+    let safe = safe.trim().to_owned();
+    if check_skill_id(&safe).is_ok() {
+        safe
+    } else {
+        "skill".to_owned()
+    }
 }
 
 #[cfg(all(test, unix))]

@@ -1,6 +1,7 @@
 //! [`SkillDirectories`]: the [`SkillRegistry`] port over skill directories and `skills.yaml`.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use pryx_core_api::{CoreError, PortHealth, PortState, Skill, SkillRegistry};
@@ -9,7 +10,8 @@ use crate::enabled::{EnabledFile, WriteError};
 use crate::error::blocking;
 use crate::probe::MachineProbe;
 use crate::roots::SkillRoots;
-use crate::scan::{ScanOutcome, scan};
+use crate::scan::ScanOutcome;
+use crate::skill_index::{REFRESH_INTERVAL, SkillIndex, Source};
 
 const ADAPTER: &str = "directories";
 /// How often a toggle is re-applied when skills.yaml changed on disk while it was written.
@@ -21,57 +23,83 @@ const NAMED_IN_HEALTH: usize = 5;
 /// `skills.yaml`.
 ///
 /// Promises, on top of [`SkillRegistry`]'s:
-/// - Every call to [`list`](SkillRegistry::list) or [`get`](SkillRegistry::get) scans the
-///   directories again (on the blocking pool), so new, edited and removed skills show at once.
-/// - A root that does not exist is skipped. A `SKILL.md` that cannot be read is listed with its
-///   `error`, `eligible: false`, and the id of its front matter `name` or else of its
-///   directory; the health turns `degraded` and counts them.
+/// - No request scans the directories. A background thread keeps an index: it looks at the
+///   roots every [`REFRESH_INTERVAL`] (re-reading only `SKILL.md` files whose size, times or
+///   inode changed), so new, edited and removed skills show within about half a second. A scan
+///   that takes `t` is followed by a pause of at least `4 × t`, so the index never uses more than
+///   a fifth of a core. Requests read the newest index; only the very first ones after start
+///   wait for the first scan. The thread stops when the registry is dropped.
+/// - A root that does not exist is skipped. A `SKILL.md` that cannot be read (too large, a
+///   front matter nested too deep or over 64 KiB, invalid) is listed with its `error`,
+///   `eligible: false`, and the id of its front matter `name` or else of its directory (made
+///   safe: control and invisible characters become `_`); the health turns `degraded` and
+///   counts them.
 /// - `eligible` means the file parsed and the [`MachineProbe`] finds every required program
 ///   and a non-empty value for every required variable; `missing` lists the rest.
 /// - [`set_enabled`](SkillRegistry::set_enabled) rewrites `skills.yaml` atomically, keeping its
-///   other keys; enabling writes `<id>: true`, disabling deletes the key. Writes from this
-///   process are serialised. A `skills.yaml` that cannot be read is never overwritten: while it
-///   is broken every skill lists as disabled and toggling fails with a storage error.
+///   other keys; enabling writes `<id>: true`, disabling deletes the key; the index is refreshed
+///   before it answers. Writes from this process are serialised. A `skills.yaml` that cannot be
+///   read is never overwritten: while it is broken every skill lists as disabled and toggling
+///   (either way) fails with a storage error.
 pub struct SkillDirectories {
-    shared: Arc<Shared>,
+    source: Arc<Source>,
+    index: SkillIndex,
     write_lock: tokio::sync::Mutex<()>,
-    health: Mutex<PortHealth>,
-}
-
-struct Shared {
-    roots: SkillRoots,
-    probe: MachineProbe,
 }
 
 impl SkillDirectories {
-    /// A registry over `roots`, checking requirements with `probe`. Touches nothing on disk
-    /// until called.
+    /// A registry over `roots`, checking requirements with `probe`. Starts the index thread,
+    /// which scans at once and then every [`REFRESH_INTERVAL`].
     pub fn new(roots: SkillRoots, probe: MachineProbe) -> Self {
+        Self::with_refresh_interval(roots, probe, REFRESH_INTERVAL)
+    }
+
+    /// Like [`SkillDirectories::new`], looking at the disk every `interval` instead.
+    pub fn with_refresh_interval(
+        roots: SkillRoots,
+        probe: MachineProbe,
+        interval: Duration,
+    ) -> Self {
+        let source = Arc::new(Source { roots, probe });
         Self {
-            shared: Arc::new(Shared { roots, probe }),
+            index: SkillIndex::start(Arc::clone(&source), interval),
+            source,
             write_lock: tokio::sync::Mutex::new(()),
-            health: Mutex::new(PortHealth::ok(ADAPTER)),
         }
     }
 
     /// The directories and `skills.yaml` this registry reads.
     pub fn roots(&self) -> &SkillRoots {
-        &self.shared.roots
+        &self.source.roots
     }
 
-    async fn scan(&self) -> Result<Vec<Skill>, CoreError> {
-        let shared = Arc::clone(&self.shared);
-        let outcome = blocking(move || Ok(scan(&shared.roots, &shared.probe))).await?;
-        *self.health.lock().unwrap_or_else(|e| e.into_inner()) = health_of(&outcome);
-        Ok(outcome.skills)
+    /// Makes the index look at the disk now and waits for that scan: afterwards every change
+    /// made before the call shows.
+    pub async fn refresh(&self) -> Result<(), CoreError> {
+        self.index.refresh().await.map(drop)
+    }
+
+    async fn skills(&self) -> Result<Vec<Skill>, CoreError> {
+        Ok(self.index.current().await?.outcome.skills.clone())
+    }
+
+    async fn find(&self, id: &str) -> Result<Skill, CoreError> {
+        let indexed = self.index.current().await?;
+        indexed
+            .outcome
+            .skills
+            .iter()
+            .find(|s| s.id == id)
+            .cloned()
+            .ok_or_else(|| CoreError::SkillNotFound { id: id.to_owned() })
     }
 }
 
 impl std::fmt::Debug for SkillDirectories {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SkillDirectories")
-            .field("roots", &self.shared.roots)
-            .field("probe", &self.shared.probe)
+            .field("roots", &self.source.roots)
+            .field("probe", &self.source.probe)
             .finish_non_exhaustive()
     }
 }
@@ -111,21 +139,17 @@ fn health_of(outcome: &ScanOutcome) -> PortHealth {
 #[async_trait]
 impl SkillRegistry for SkillDirectories {
     async fn list(&self) -> Result<Vec<Skill>, CoreError> {
-        self.scan().await
+        self.skills().await
     }
 
     async fn get(&self, id: &str) -> Result<Skill, CoreError> {
-        self.scan()
-            .await?
-            .into_iter()
-            .find(|s| s.id == id)
-            .ok_or_else(|| CoreError::SkillNotFound { id: id.to_owned() })
+        self.find(id).await
     }
 
     async fn set_enabled(&self, id: &str, enabled: bool) -> Result<Skill, CoreError> {
         let _guard = self.write_lock.lock().await;
-        let mut skill = self.get(id).await?;
-        let path = self.shared.roots.enabled_file.clone();
+        let skill = self.find(id).await?;
+        let path = self.source.roots.enabled_file.clone();
         let key = skill.id.clone();
         blocking(move || {
             // A person editing skills.yaml at the same instant wins: read their version again
@@ -150,14 +174,16 @@ impl SkillRegistry for SkillDirectories {
             )))
         })
         .await?;
+        self.index.refresh().await?;
+        let mut skill = self.find(id).await.unwrap_or(skill);
         skill.enabled = enabled;
         Ok(skill)
     }
 
     fn health(&self) -> PortHealth {
-        self.health
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        match self.index.latest() {
+            Some(indexed) => health_of(&indexed.outcome),
+            None => PortHealth::ok(ADAPTER),
+        }
     }
 }

@@ -10,6 +10,10 @@
 
 use pryx_core_api::{Map, SkillRequirements, Value};
 
+mod limits;
+
+use limits::check_yaml_bounds;
+
 /// The longest skill id accepted, in characters.
 pub const MAX_SKILL_ID_LEN: usize = 128;
 
@@ -60,6 +64,7 @@ impl std::error::Error for SkillDocError {}
 pub fn parse_skill_md(text: &str) -> Result<SkillDoc, SkillDocError> {
     let fail = |reason: String| SkillDocError { name: None, reason };
     let (front, body) = split_front_matter(text).map_err(|r| fail(r.to_owned()))?;
+    check_yaml_bounds(front).map_err(|why| fail(format!("the front matter {why}")))?;
     let front: Value = serde_yaml_ng::from_str(front)
         .map_err(|e| fail(format!("the front matter is not valid YAML: {e}")))?;
     let fields = match front {
@@ -90,7 +95,8 @@ pub fn parse_skill_md(text: &str) -> Result<SkillDoc, SkillDocError> {
 }
 
 /// Checks that `id` can name a skill: not blank, at most [`MAX_SKILL_ID_LEN`] characters, no
-/// `/` or `\`, no control characters, and not `.` or `..`.
+/// `/` or `\`, no control, bidirectional-override or invisible format characters (see
+/// [`is_unsafe_id_char`]), and not `.` or `..`.
 pub fn check_skill_id(id: &str) -> Result<(), String> {
     if id.trim().is_empty() {
         Err("the skill name is blank".into())
@@ -100,11 +106,29 @@ pub fn check_skill_id(id: &str) -> Result<(), String> {
         ))
     } else if id.contains(['/', '\\']) || id == "." || id == ".." {
         Err(format!("the skill name {id:?} looks like a path"))
-    } else if id.chars().any(char::is_control) {
-        Err(format!("the skill name {id:?} has control characters"))
+    } else if id.chars().any(is_unsafe_id_char) {
+        Err(format!(
+            "the skill name {:?} has control or invisible characters",
+            id.escape_default().to_string()
+        ))
     } else {
         Ok(())
     }
+}
+
+/// Characters an id must not hold because they change how text around them shows in a
+/// terminal, a log or a page: control characters (newlines, escapes), bidirectional overrides
+/// and isolates, zero-width and other invisible format characters.
+pub fn is_unsafe_id_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2069}'
+                | '\u{FEFF}'
+                | '\u{00AD}'
+        )
 }
 
 /// Splits the text into front matter and body, or says why it has no front matter.
@@ -168,6 +192,7 @@ fn pryx_block(metadata: Option<&Value>) -> Result<Option<Map>, String> {
         None | Some(Value::Null) => return Ok(None),
         Some(Value::Map(m)) => m,
         Some(Value::String(s)) => {
+            check_yaml_bounds(s).map_err(|why| format!("`metadata` is text that {why}"))?;
             parsed = serde_yaml_ng::from_str::<Value>(s)
                 .map_err(|e| format!("`metadata` is text that is not a YAML map: {e}"))?;
             match &parsed {

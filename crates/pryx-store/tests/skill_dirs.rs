@@ -5,7 +5,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use pryx_core_api::{CoreError, PortState, Skill, SkillRegistry, SkillSource};
-use pryx_store::{MachineProbe, SkillDirectories, SkillRoots};
+use std::time::Duration;
+
+use pryx_store::{MachineProbe, REFRESH_INTERVAL, SkillDirectories, SkillRoots};
 
 struct Layout {
     _tmp: tempfile::TempDir,
@@ -58,6 +60,23 @@ fn skill_md(name: &str, description: &str) -> String {
     format!("---\nname: {name}\ndescription: {description}\n---\n# {name}\n")
 }
 
+/// Lists until `done` holds; a change on disk must show within the documented refresh time
+/// (twice [`REFRESH_INTERVAL`], with slack for a slow machine).
+async fn listed_soon(reg: &SkillDirectories, done: impl Fn(&[Skill]) -> bool) -> Vec<Skill> {
+    let deadline = std::time::Instant::now() + REFRESH_INTERVAL * 2 + Duration::from_secs(1);
+    loop {
+        let list = reg.list().await.unwrap();
+        if done(&list) {
+            return list;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "a change on disk did not show in time: {list:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 fn by_id(skills: Vec<Skill>) -> HashMap<String, Skill> {
     skills.into_iter().map(|s| (s.id.clone(), s)).collect()
 }
@@ -80,7 +99,7 @@ async fn later_roots_win_and_missing_roots_are_skipped() {
     put(&l.workspace(), "c", &skill_md("gamma", "workspace gamma"));
     put(&l.workspace(), "d", &skill_md("delta", "workspace delta"));
 
-    let list = reg.list().await.unwrap();
+    let list = listed_soon(&reg, |list| list.len() == 4).await;
     let ids: Vec<_> = list.iter().map(|s| s.id.as_str()).collect();
     assert_eq!(ids, ["alpha", "beta", "delta", "gamma"]);
     let found: Vec<_> = list
@@ -261,13 +280,17 @@ async fn unknown_ids_write_nothing_and_a_broken_skills_yaml_is_not_overwritten()
 
     let skills_yaml = l.data.join("skills.yaml");
     fs::write(&skills_yaml, "enabled_skills: [one]\n").unwrap();
-    let listed = reg.list().await.unwrap();
+    let listed = listed_soon(&reg, |_| reg.health().status == PortState::Degraded).await;
     assert!(!listed[0].enabled);
     assert_eq!(reg.health().status, PortState::Degraded);
     assert!(matches!(
         reg.set_enabled("one", true).await,
         Err(CoreError::Storage(_))
     ));
+    assert!(
+        matches!(reg.set_enabled("one", false).await, Err(CoreError::Storage(m)) if m.contains("skills.yaml")),
+        "a disable while skills.yaml is broken fails too"
+    );
     assert_eq!(
         fs::read_to_string(&skills_yaml).unwrap(),
         "enabled_skills: [one]\n"
@@ -296,5 +319,77 @@ async fn env_overrides_move_roots_and_the_enabled_file() {
         fs::read_to_string(&enabled_file)
             .unwrap()
             .contains("moved: true")
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_broken_skill_named_by_a_hostile_directory_gets_a_safe_id() {
+    let l = Layout::new();
+    put(
+        &l.workspace(),
+        "evil\n\u{1b}[31mred\u{202e}txt.exe",
+        "# no front matter\n",
+    );
+    put(
+        &l.workspace(),
+        "named",
+        "---\nname: \"bad\\nname\\u001b[2J\"\n---\n",
+    );
+    let reg = l.registry();
+    let skills = reg.list().await.unwrap();
+    let ids: Vec<&str> = skills.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["evil__[31mred_txt.exe", "named"]);
+    for skill in &skills {
+        assert!(skill.error.is_some());
+        assert!(
+            pryx_store::check_skill_id(&skill.id).is_ok(),
+            "{:?}",
+            skill.id
+        );
+    }
+    let detail = reg.health().detail.unwrap();
+    assert!(
+        !detail.chars().any(|c| c.is_control() || c == '\u{202e}'),
+        "{detail:?}"
+    );
+    assert!(
+        !reg.set_enabled("evil__[31mred_txt.exe", false)
+            .await
+            .unwrap()
+            .enabled
+    );
+}
+
+#[tokio::test]
+async fn a_skill_nested_100000_deep_is_listed_at_once_with_its_error() {
+    let l = Layout::new();
+    put(
+        &l.workspace(),
+        "deep",
+        &format!("---\nname: deep\nmetadata: {}\n---\n", "[".repeat(100_000)),
+    );
+    put(&l.workspace(), "fine", &skill_md("fine", "ok"));
+    let reg = l.registry();
+    let started = std::time::Instant::now();
+    let skills = tokio::time::timeout(Duration::from_secs(5), reg.list())
+        .await
+        .expect("the first scan ends quickly")
+        .unwrap();
+    let first = started.elapsed();
+    let skills = by_id(skills);
+    let deep = skills["deep"].error.as_deref().unwrap();
+    assert!(deep.contains("nests deeper than 64"), "{deep}");
+    assert!(skills["fine"].error.is_none());
+    assert!(first < Duration::from_secs(2), "first scan took {first:?}");
+    // Later requests read the index: no scan, no parse.
+    let started = std::time::Instant::now();
+    for _ in 0..100 {
+        assert_eq!(reg.list().await.unwrap().len(), 2);
+    }
+    assert!(
+        started.elapsed() < Duration::from_millis(200),
+        "100 lists took {:?}",
+        started.elapsed()
     );
 }

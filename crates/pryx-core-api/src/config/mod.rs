@@ -3,11 +3,13 @@
 
 mod patch;
 mod schema;
+mod secret_values;
 mod secrets;
 
 pub use patch::merge_patch;
 pub use schema::validate;
-pub use secrets::{REDACTED, is_secret_key, redact, restore_secrets};
+pub use secret_values::{contains_secret, scrub, secret_spans};
+pub use secrets::{REDACTED, is_secret_key, redact, redact_outbound, restore_secrets};
 
 use crate::value::{Map, Value};
 

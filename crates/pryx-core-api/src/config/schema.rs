@@ -88,18 +88,53 @@ const KNOWN_KEYS: &[(&str, Shape)] = &[
     ("telemetry_disabled", Shape::Bool),
 ];
 
-/// Checks every known key of `config`; returns all failures at once, in document order.
+/// The YAML 1.1 merge key. A YAML 1.1 reader (such as the runtime's) merges the map under it
+/// into its parent, so a value written under it would bypass the checks of the known keys.
+const MERGE_KEY: &str = "<<";
+
+/// Checks every known key of `config`, and that no map anywhere has a YAML merge key (`<<`);
+/// returns all failures at once, in document order.
 pub fn validate(config: &Config) -> Result<(), Vec<FieldError>> {
     let mut errors = Vec::new();
     for (key, value) in &config.0 {
-        if let Some((_, shape)) = KNOWN_KEYS.iter().find(|(k, _)| k == key) {
+        if key == MERGE_KEY {
+            errors.push(merge_key_error(key));
+        } else if let Some((_, shape)) = KNOWN_KEYS.iter().find(|(k, _)| k == key) {
             check(key, value, *shape, &mut errors);
         }
+        find_merge_keys(value, key, &mut errors);
     }
     if errors.is_empty() {
         Ok(())
     } else {
         Err(errors)
+    }
+}
+
+fn merge_key_error(path: &str) -> FieldError {
+    FieldError::new(
+        path,
+        "a YAML merge key (`<<`) is not allowed in the config: write the keys themselves",
+    )
+}
+
+fn find_merge_keys(value: &Value, path: &str, errors: &mut Vec<FieldError>) {
+    match value {
+        Value::Map(map) => {
+            for (key, child) in map {
+                let child_path = format!("{path}.{key}");
+                if key == MERGE_KEY {
+                    errors.push(merge_key_error(&child_path));
+                }
+                find_merge_keys(child, &child_path, errors);
+            }
+        }
+        Value::List(items) => {
+            for (i, child) in items.iter().enumerate() {
+                find_merge_keys(child, &format!("{path}.{i}"), errors);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -246,6 +281,17 @@ mod tests {
         assert_eq!(
             paths(r#"{"agent_detect_interval":"30"}"#),
             ["agent_detect_interval"]
+        );
+    }
+
+    #[test]
+    fn yaml_merge_keys_are_refused_anywhere() {
+        assert_eq!(
+            paths(
+                r#"{"<<":{"max_websocket_connections":-5},"channels":{"telegram":{"<<":{"x":1}}},
+                    "list":[{"<<":1}],"ok":{"a<<b":1}}"#
+            ),
+            ["<<", "channels.telegram.<<", "list.0.<<"]
         );
     }
 

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
+use crate::config::{REDACTED, redact_outbound, scrub};
 use crate::error::CoreError;
 use crate::event::Event;
 use crate::ports::EventPublisher;
@@ -77,7 +78,22 @@ impl ApprovalService {
     }
 
     /// Announces `request` and waits up to `timeout` for a person to answer.
-    pub async fn request(&self, request: ApprovalRequest, timeout: Duration) -> ApprovalDecision {
+    /// The request's arguments and texts are redacted first ([`redact_outbound`]): they are
+    /// shown to people and listed by `pending`.
+    pub async fn request(
+        &self,
+        mut request: ApprovalRequest,
+        timeout: Duration,
+    ) -> ApprovalDecision {
+        redact_outbound(&mut request.args);
+        for text in [Some(&mut request.description), request.intent.as_mut()]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(clean) = scrub(text, REDACTED) {
+                *text = clean;
+            }
+        }
         let id = format!("apr-{}", self.next_id.fetch_add(1, Ordering::Relaxed));
         let (tx, rx) = oneshot::channel();
         let payload = Value::map([

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::config::redact_outbound;
 use crate::error::CoreError;
 use crate::ports::RuntimeBridge;
 use crate::runtime::{McpTool, Model, Provider, RuntimeStatus};
@@ -44,8 +45,12 @@ impl RuntimeService {
         self.runtime.restart().await
     }
 
-    /// Forwards a client's call (chat, approvals, sessions) to the runtime.
+    /// Forwards a client's call (chat, approvals, sessions) to the runtime. The answer is
+    /// redacted before it is returned ([`redact_outbound`]): whatever the runtime puts in it, a
+    /// secret never leaves the host.
     pub async fn call(&self, method: &str, params: Value) -> Result<Value, CoreError> {
-        self.runtime.call(method, params).await
+        let mut answer = self.runtime.call(method, params).await?;
+        redact_outbound(&mut answer);
+        Ok(answer)
     }
 }

@@ -126,3 +126,32 @@ fn wrong_types_after_a_good_name_keep_the_name() {
         assert!(e.reason.contains(expected), "{text:?}: {:?}", e.reason);
     }
 }
+
+#[test]
+fn deeply_nested_front_matter_is_refused_before_the_yaml_parser() {
+    let started = std::time::Instant::now();
+    let text = format!("---\nname: deep\nmetadata: {}\n---\n", "[".repeat(100_000));
+    let e = err(&text);
+    assert!(e.reason.contains("nests deeper than 64"), "{}", e.reason);
+    let in_string = format!(
+        "---\nname: deep\nmetadata: \"{}\"\n---\n",
+        "[".repeat(20_000)
+    );
+    let e = err(&in_string);
+    assert!(
+        e.reason.contains("`metadata` is text that nests"),
+        "{}",
+        e.reason
+    );
+    assert_eq!(e.name.as_deref(), Some("deep"));
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(500),
+        "took {:?}",
+        started.elapsed()
+    );
+    let big = format!(
+        "---\nname: big\ndescription: '{}'\n---\n",
+        "x".repeat(70_000)
+    );
+    assert!(err(&big).reason.contains("larger than 64 KiB"));
+}
