@@ -435,3 +435,45 @@ fn fastrand_ms(lo: u64, hi: u64) -> u64 {
     h.write_u64(lo ^ hi);
     lo + h.finish() % (hi - lo + 1)
 }
+
+/// Finding 5: a toggle while skills.yaml is unreadable fails with a clear error and changes
+/// nothing, also for a skill that looks disabled; once the file is fixed, nothing was changed.
+#[tokio::test]
+async fn a_toggle_while_skills_yaml_is_broken_fails_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let skill = data.join("skills/notes");
+    std::fs::create_dir_all(&skill).unwrap();
+    std::fs::write(skill.join("SKILL.md"), "---\nname: notes\n---\nbody\n").unwrap();
+    std::fs::write(data.join("skills.yaml"), "enabled_skills:\n  notes: true\n").unwrap();
+    let host = Host::start(data);
+    let broken = "enabled_skills: [notes\n";
+    std::fs::write(data.join("skills.yaml"), broken).unwrap();
+    for verb in ["disable", "enable"] {
+        let url = host.url(&format!("/api/v1/skills/notes/{verb}"));
+        let res = host.client.post(url).send().await.unwrap();
+        let status = res.status().as_u16();
+        let body: Value = res.json().await.unwrap();
+        assert!(status >= 400, "{verb} answered {status}: {body}");
+        assert_eq!(body["error"]["code"], "storage_error", "{body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("skills.yaml"),
+            "{body}"
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(data.join("skills.yaml")).unwrap(),
+        broken
+    );
+    std::fs::write(data.join("skills.yaml"), "enabled_skills:\n  notes: true\n").unwrap();
+    tokio::time::sleep(Duration::from_millis(1200)).await; // the skill index refreshes
+    let notes = host.get("/api/v1/skills/notes").await;
+    assert_eq!(
+        notes["enabled"], true,
+        "the failed disable changed nothing: {notes}"
+    );
+    let _ = host.stop();
+}
