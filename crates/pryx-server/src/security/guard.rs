@@ -86,18 +86,8 @@ where
 /// The guard's decision: `Ok` lets the request on (its [`Credential`], and [`OriginChecked`]
 /// when it carried one of our origins, put in its extensions); `Err` is the refusal to send.
 fn admit(security: &Security, req: &mut Request) -> Result<(), ApiError> {
+    check_host(security, req)?;
     let headers = req.headers();
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("");
-    if !security.host_allowed(host) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "host_not_allowed",
-            "this host only answers requests addressed to localhost, 127.0.0.1, [::1] or a configured name",
-        ));
-    }
     let credential = credential(security, headers)?;
     let origin = headers
         .get(header::ORIGIN)
@@ -127,6 +117,36 @@ fn admit(security: &Security, req: &mut Request) -> Result<(), ApiError> {
     req.extensions_mut().insert(credential);
     if origin_ok {
         req.extensions_mut().insert(OriginChecked);
+    }
+    Ok(())
+}
+
+/// Refuses a request not addressed to this host: its one `Host` header, and the authority of
+/// an absolute-form target (`GET http://name/…`) if it has one, must each name this host.
+/// Two `Host` headers are a bad request (RFC 9112 §3.2).
+fn check_host(security: &Security, req: &Request) -> Result<(), ApiError> {
+    let mut hosts = req.headers().get_all(header::HOST).iter();
+    let host = hosts.next();
+    if hosts.next().is_some() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_host",
+            "send exactly one Host header",
+        ));
+    }
+    let host = host.and_then(|h| h.to_str().ok()).unwrap_or("");
+    let target_ok = match req.uri().authority() {
+        None => true,
+        Some(authority) => {
+            req.uri().scheme_str() == Some("http") && security.host_allowed(authority.as_str())
+        }
+    };
+    if !target_ok || !security.host_allowed(host) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "host_not_allowed",
+            "this host only answers requests addressed to localhost, 127.0.0.1, [::1] or a configured name",
+        ));
     }
     Ok(())
 }

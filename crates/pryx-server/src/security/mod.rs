@@ -11,6 +11,7 @@
 
 mod guard;
 mod login;
+mod names;
 mod token;
 
 use std::time::Duration;
@@ -18,6 +19,7 @@ use std::time::Duration;
 pub(crate) use guard::{Credential, GuardLayer, OriginChecked, require_auth};
 pub(crate) use login::LoginBook;
 pub use login::SESSION_COOKIE;
+pub use names::{InvalidHostName, InvalidOrigin, normalize_allowed_host, normalize_origin};
 pub use token::{AdminToken, MIN_TOKEN_LEN, WeakToken};
 
 /// Who may reach the host and how.
@@ -65,17 +67,24 @@ impl Security {
         let mut hosts: Vec<String> = ["localhost", "127.0.0.1", "[::1]"]
             .map(String::from)
             .to_vec();
-        hosts.extend(policy.extra_hosts.iter().map(|h| h.to_ascii_lowercase()));
+        for entry in &policy.extra_hosts {
+            match names::normalize_allowed_host(entry) {
+                Ok(Some(name)) => hosts.push(name),
+                Ok(None) => {}
+                Err(err) => tracing::warn!(%err, "ignoring a configured host name"),
+            }
+        }
         let mut origins: Vec<String> = hosts.iter().map(|h| format!("http://{h}:{port}")).collect();
         if port == 80 {
             origins.extend(hosts.iter().map(|h| format!("http://{h}")));
         }
-        origins.extend(
-            policy
-                .extra_origins
-                .iter()
-                .map(|o| o.trim_end_matches('/').to_ascii_lowercase()),
-        );
+        for entry in &policy.extra_origins {
+            match names::normalize_origin(entry) {
+                Ok(Some(origin)) => origins.push(origin),
+                Ok(None) => {}
+                Err(err) => tracing::warn!(%err, "ignoring a configured origin"),
+            }
+        }
         Self {
             token: policy.token,
             hosts,
@@ -85,14 +94,10 @@ impl Security {
         }
     }
 
-    /// Whether a `Host` header value names this host.
+    /// Whether a `Host` header value (or a request target's authority) names this host: it
+    /// must be exactly `name[:port]` with `name` on the allow-list.
     pub(crate) fn host_allowed(&self, host: &str) -> bool {
-        let name = if host.starts_with('[') {
-            host.split_inclusive(']').next().unwrap_or(host)
-        } else {
-            host.split(':').next().unwrap_or(host)
-        };
-        self.hosts.iter().any(|h| h.eq_ignore_ascii_case(name))
+        names::host_name(host).is_some_and(|name| self.hosts.contains(&name))
     }
 
     /// Whether an `Origin` header value is one of ours.
