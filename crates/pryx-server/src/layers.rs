@@ -1,5 +1,6 @@
 //! Cross-cutting HTTP concerns as layers, applied once around the whole router: panics and
-//! bare statuses become the JSON error shape, requests time out, responses carry safe headers.
+//! bare statuses become the JSON error shape, requests time out, and every response (API
+//! answers, errors of any layer, the UI) carries the security headers.
 
 use std::any::Any;
 use std::sync::Arc;
@@ -17,6 +18,11 @@ use tower_http::timeout::TimeoutLayer;
 
 use crate::error::{ApiError, code_for_status};
 use crate::security::{GuardLayer, Security};
+
+/// The Content-Security-Policy of every response that is not a UI page: an API answer is
+/// data, so nothing may load from it and nothing may frame it.
+pub(crate) const API_CONTENT_SECURITY_POLICY: &str =
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /// Limits applied to every request.
 #[derive(Debug, Clone)]
@@ -64,6 +70,16 @@ pub(crate) fn apply(router: Router, limits: &Limits, security: Arc<Security>) ->
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
+        ))
+        // The UI sets its own, wider policy; everything else (API answers, errors) gets one
+        // that lets nothing load and nothing frame it.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(API_CONTENT_SECURITY_POLICY),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
         ))
         .layer(CatchPanicLayer::custom(panic_response))
         // Outside the timeout, so the timeout's bare 408 gets the JSON shape too.
