@@ -55,7 +55,11 @@ fn check_raw(what: &str, res: &RawResponse) {
 async fn every_kind_of_http_response_carries_the_security_headers() {
     let h = TestHost::start().await;
     let cases: Vec<(&str, reqwest::RequestBuilder, u16)> = vec![
-        ("public health", h.anonymous.get(h.url("/api/v1/health")), 200),
+        (
+            "public health",
+            h.anonymous.get(h.url("/api/v1/health")),
+            200,
+        ),
         ("config", h.client.get(h.url("/api/v1/config")), 200),
         ("openapi", h.client.get(h.url("/api/v1/openapi.json")), 200),
         ("no token", h.anonymous.get(h.url("/api/v1/config")), 401),
@@ -68,7 +72,9 @@ async fn every_kind_of_http_response_carries_the_security_headers() {
         ),
         (
             "foreign host",
-            h.client.get(h.url("/api/v1/config")).header("host", "evil.example"),
+            h.client
+                .get(h.url("/api/v1/config"))
+                .header("host", "evil.example"),
             403,
         ),
         (
@@ -92,11 +98,7 @@ async fn every_kind_of_http_response_carries_the_security_headers() {
         ),
         ("ui index", h.anonymous.get(h.url("/")), 200),
         ("ui route", h.anonymous.get(h.url("/settings")), 200),
-        (
-            "ws without upgrade",
-            h.client.get(h.url("/ws")),
-            400,
-        ),
+        ("ws without upgrade", h.client.get(h.url("/ws")), 400),
     ];
     for (what, request, status) in cases {
         let res = request.send().await.unwrap();

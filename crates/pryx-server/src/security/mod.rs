@@ -16,9 +16,9 @@ mod token;
 
 use std::time::Duration;
 
-pub(crate) use guard::{Credential, GuardLayer, OriginChecked, require_auth};
-pub(crate) use login::LoginBook;
+pub(crate) use guard::{Credential, GuardLayer, OriginChecked, SessionId, require_auth};
 pub use login::SESSION_COOKIE;
+pub(crate) use login::{Lifetimes, LoginBook};
 pub use names::{InvalidHostName, InvalidOrigin, normalize_allowed_host, normalize_origin};
 pub use token::{AdminToken, MIN_TOKEN_LEN, WeakToken};
 
@@ -35,13 +35,16 @@ pub struct SecurityPolicy {
     pub extra_origins: Vec<String>,
     /// How long a login code stays valid.
     pub login_code_ttl: Duration,
-    /// How long a browser session lasts.
+    /// How long a browser session lasts at most.
     pub session_ttl: Duration,
+    /// How long a browser session lasts without being used; every authenticated request
+    /// renews it.
+    pub session_idle_ttl: Duration,
 }
 
 impl SecurityPolicy {
     /// The defaults around `token`: loopback names only, no extra origins, 60 s login codes,
-    /// 12 h sessions.
+    /// sessions of at most 12 h that lapse after 1 h unused.
     pub fn new(token: AdminToken) -> Self {
         Self {
             token,
@@ -49,6 +52,7 @@ impl SecurityPolicy {
             extra_origins: Vec::new(),
             login_code_ttl: Duration::from_secs(60),
             session_ttl: Duration::from_secs(12 * 3600),
+            session_idle_ttl: Duration::from_secs(3600),
         }
     }
 }
@@ -60,6 +64,8 @@ pub(crate) struct Security {
     origins: Vec<String>,
     pub logins: LoginBook,
     pub port: u16,
+    /// The session cookie's name on this host: `pryx_session_<port>`.
+    pub cookie_name: String,
 }
 
 impl Security {
@@ -89,8 +95,13 @@ impl Security {
             token: policy.token,
             hosts,
             origins,
-            logins: LoginBook::new(policy.login_code_ttl, policy.session_ttl),
+            logins: LoginBook::new(Lifetimes {
+                code: policy.login_code_ttl,
+                session: policy.session_ttl,
+                session_idle: policy.session_idle_ttl,
+            }),
             port,
+            cookie_name: login::cookie_name(port),
         }
     }
 
