@@ -31,11 +31,15 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// Longest a request may take before it is answered with `request_timeout`.
     pub request_timeout: Duration,
-    /// Longest a client may take to send its request headers (slow-loris defence).
+    /// Longest a connection may take to send a complete request head, counted from when it
+    /// opened or finished its previous request: slow-loris clients and sockets that send
+    /// nothing are closed after this.
     pub header_read_timeout: Duration,
     /// Largest request head (request line + headers) accepted, in bytes.
     pub max_header_bytes: usize,
-    /// Most connections open at once; more are closed on accept.
+    /// Most connections open at once. At the cap a newcomer takes the place of the
+    /// longest-idle (or credential-less) connection; only when every connection serves an
+    /// authenticated request is a newcomer closed on accept.
     pub max_connections: usize,
 }
 
@@ -44,7 +48,7 @@ impl Default for Limits {
         Self {
             max_body_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
-            header_read_timeout: Duration::from_secs(10),
+            header_read_timeout: Duration::from_secs(5),
             max_header_bytes: 64 * 1024,
             max_connections: 1024,
         }

@@ -13,6 +13,7 @@ use tower::{Layer, Service};
 
 use super::Security;
 use crate::error::ApiError;
+use crate::serve::ConnectionActivity;
 
 /// Most body bytes a request without a credential may send (the login exchange needs under
 /// 100): a larger declared body is refused before it is read, a longer chunked one when it
@@ -98,6 +99,13 @@ fn admit(security: &Security, req: &mut Request) -> Result<(), ApiError> {
     check_host(security, req)?;
     let headers = req.headers();
     let (credential, session) = credential(security, headers)?;
+    if credential != Credential::Anonymous {
+        // The owner's request: its connection keeps its place at the connection cap.
+        if let Some(activity) = req.extensions().get::<Arc<ConnectionActivity>>() {
+            activity.authenticated();
+        }
+    }
+    let headers = req.headers();
     let origin = headers
         .get(header::ORIGIN)
         .map(|o| o.to_str().unwrap_or("\u{0}"));
