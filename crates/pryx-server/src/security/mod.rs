@@ -1,10 +1,13 @@
 //! Safe by default: who may talk to the host, checked before any route runs.
 //!
-//! - **Host allow-list** (DNS rebinding): the `Host` header must name this machine
-//!   (`localhost`, `127.0.0.1`, `[::1]`) or a configured name.
+//! - **Host allow-list** (DNS rebinding): exactly one `Host` header, exactly `name[:port]`,
+//!   naming this machine (`localhost`, `127.0.0.1`, `[::1]`) or a configured name; an
+//!   absolute-form request target must name it too.
 //! - **Authentication**: the admin token as `Authorization: Bearer`, or a browser session
-//!   cookie obtained through a one-time login code. Every route except the minimal health and
-//!   the login exchange requires one, on loopback too.
+//!   cookie (`pryx_session_<port>`) obtained through a one-time login code. Every API route
+//!   except the minimal health and the login exchange requires one, on loopback too; the
+//!   static UI files are public by design (they hold no data). Requests without a credential
+//!   may send at most 4 KiB of body.
 //! - **Origin check** on every state-changing request and WebSocket upgrade: only the host's own
 //!   origins (and configured ones). A cookie-authenticated write must carry an Origin.
 //! - No CORS headers, ever: a foreign page cannot read an answer.
