@@ -105,7 +105,6 @@ fn admit(security: &Security, req: &mut Request) -> Result<(), ApiError> {
             activity.authenticated();
         }
     }
-    let headers = req.headers();
     let origin = headers
         .get(header::ORIGIN)
         .map(|o| o.to_str().unwrap_or("\u{0}"));
