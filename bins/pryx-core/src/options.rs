@@ -25,23 +25,26 @@ pub struct Options {
     #[arg(long, env = "PRYX_ALLOW_REMOTE")]
     pub allow_remote: bool,
 
-    /// Extra host name accepted in the Host header (besides localhost, 127.0.0.1, [::1]).
-    /// Repeatable.
+    /// Extra host name accepted in the Host header (besides localhost, 127.0.0.1, [::1]): a
+    /// DNS name or an IP address (IPv6 in brackets). Repeatable; empty entries are ignored.
     #[arg(
         long = "allow-host",
         value_name = "NAME",
         env = "PRYX_ALLOWED_HOSTS",
-        value_delimiter = ','
+        value_delimiter = ',',
+        value_parser = parse_allowed_host
     )]
     pub allowed_hosts: Vec<String>,
 
-    /// Extra browser origin allowed to make changes (e.g. http://localhost:5173 for a UI dev
-    /// server). Repeatable.
+    /// Extra browser origin allowed to make changes, as scheme://host[:port] (e.g.
+    /// http://localhost:5173 for a UI dev server); `null`, paths and wildcards are refused.
+    /// Repeatable; empty entries are ignored.
     #[arg(
         long = "allow-origin",
         value_name = "ORIGIN",
         env = "PRYX_ALLOWED_ORIGINS",
-        value_delimiter = ','
+        value_delimiter = ',',
+        value_parser = parse_allowed_origin
     )]
     pub allowed_origins: Vec<String>,
 
@@ -82,5 +85,49 @@ impl Options {
         self.threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get().min(2)))
             .max(1)
+    }
+}
+
+/// `--allow-host`: a host name, normalised; an empty entry becomes `""`, which the server
+/// ignores.
+fn parse_allowed_host(entry: &str) -> Result<String, pryx_server::InvalidHostName> {
+    pryx_server::normalize_allowed_host(entry).map(Option::unwrap_or_default)
+}
+
+/// `--allow-origin`: exactly `scheme://host[:port]`, normalised; an empty entry becomes `""`,
+/// which the server ignores.
+fn parse_allowed_origin(entry: &str) -> Result<String, pryx_server::InvalidOrigin> {
+    pryx_server::normalize_origin(entry).map(Option::unwrap_or_default)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Options, clap::Error> {
+        Options::try_parse_from(std::iter::once("pryx-core").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn allow_origin_accepts_only_scheme_host_port() {
+        for bad in [
+            "null",
+            "*",
+            "localhost:5173",
+            "http://localhost:5173/app",
+            "http://u@x",
+        ] {
+            let err = parse(&["--allow-origin", bad]).expect_err(bad).to_string();
+            assert!(err.contains("scheme://host[:port]"), "{bad}: {err}");
+        }
+        let options = parse(&["--allow-origin", "HTTP://LocalHost:5173/"]).unwrap();
+        assert_eq!(options.allowed_origins, ["http://localhost:5173"]);
+    }
+
+    #[test]
+    fn empty_allow_host_entries_allow_nothing() {
+        let options = parse(&["--allow-host", "", "--allow-host", "Pryx.Local"]).unwrap();
+        assert_eq!(options.allowed_hosts, ["", "pryx.local"]);
+        assert!(parse(&["--allow-host", "evil.example/x"]).is_err());
     }
 }

@@ -1,5 +1,6 @@
 //! Cross-cutting HTTP concerns as layers, applied once around the whole router: panics and
-//! bare statuses become the JSON error shape, requests time out, responses carry safe headers.
+//! bare statuses become the JSON error shape, requests time out, and every response (API
+//! answers, errors of any layer, the UI) carries the security headers.
 
 use std::any::Any;
 use std::sync::Arc;
@@ -18,6 +19,11 @@ use tower_http::timeout::TimeoutLayer;
 use crate::error::{ApiError, code_for_status};
 use crate::security::{GuardLayer, Security};
 
+/// The Content-Security-Policy of every response that is not a UI page: an API answer is
+/// data, so nothing may load from it and nothing may frame it.
+pub(crate) const API_CONTENT_SECURITY_POLICY: &str =
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
 /// Limits applied to every request.
 #[derive(Debug, Clone)]
 pub struct Limits {
@@ -25,11 +31,15 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// Longest a request may take before it is answered with `request_timeout`.
     pub request_timeout: Duration,
-    /// Longest a client may take to send its request headers (slow-loris defence).
+    /// Longest a connection may take to send a complete request head, counted from when it
+    /// opened or finished its previous request: slow-loris clients and sockets that send
+    /// nothing are closed after this.
     pub header_read_timeout: Duration,
     /// Largest request head (request line + headers) accepted, in bytes.
     pub max_header_bytes: usize,
-    /// Most connections open at once; more are closed on accept.
+    /// Most connections open at once. At the cap a newcomer takes the place of the
+    /// longest-idle (or credential-less) connection; only when every connection serves an
+    /// authenticated request is a newcomer closed on accept.
     pub max_connections: usize,
 }
 
@@ -38,7 +48,7 @@ impl Default for Limits {
         Self {
             max_body_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
-            header_read_timeout: Duration::from_secs(10),
+            header_read_timeout: Duration::from_secs(5),
             max_header_bytes: 64 * 1024,
             max_connections: 1024,
         }
@@ -64,6 +74,16 @@ pub(crate) fn apply(router: Router, limits: &Limits, security: Arc<Security>) ->
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
+        ))
+        // The UI sets its own, wider policy; everything else (API answers, errors) gets one
+        // that lets nothing load and nothing frame it.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(API_CONTENT_SECURITY_POLICY),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
         ))
         .layer(CatchPanicLayer::custom(panic_response))
         // Outside the timeout, so the timeout's bare 408 gets the JSON shape too.

@@ -34,7 +34,10 @@ pub use host::{
 };
 pub use layers::Limits;
 pub use routes::openapi;
-pub use security::{AdminToken, MIN_TOKEN_LEN, SESSION_COOKIE, SecurityPolicy, WeakToken};
+pub use security::{
+    AdminToken, InvalidHostName, InvalidOrigin, MIN_TOKEN_LEN, SESSION_COOKIE, SecurityPolicy,
+    WeakToken, normalize_allowed_host, normalize_origin,
+};
 pub use signals::StopSignals;
 pub use ui::CONTENT_SECURITY_POLICY;
 pub use ws::{PROTOCOL_VERSION as WS_PROTOCOL_VERSION, WsConfig, close_codes as ws_close_codes};

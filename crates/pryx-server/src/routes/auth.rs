@@ -2,7 +2,7 @@
 //! the page trades it at `POST /api/v1/auth/session` for an HttpOnly session cookie.
 
 use axum::Extension;
-use axum::extract::State;
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiJson;
-use crate::security::{OriginChecked, SESSION_COOKIE};
+use crate::security::OriginChecked;
 
 /// A one-time login code.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -56,8 +56,10 @@ pub(crate) async fn create_login_code(
     )
 }
 
-/// Trades a login code for a browser session (an HttpOnly, SameSite=Strict cookie). Only from
-/// the host's own page: the request must carry the host's Origin. The code dies on first use.
+/// Trades a login code for a browser session (an HttpOnly, SameSite=Strict cookie named
+/// `pryx_session_<port>`). Only from the host's own page: the request must carry the host's
+/// Origin, checked before any of the body is read; without a credential the body may have at
+/// most 4 KiB. The code dies on first use.
 #[utoipa::path(
     post,
     path = "/api/v1/auth/session",
@@ -69,6 +71,7 @@ pub(crate) async fn create_login_code(
         (status = 400, description = "Malformed body", body = ErrorBody),
         (status = 401, description = "Unknown, used or expired code (`login_code_invalid`)", body = ErrorBody),
         (status = 403, description = "Not from the host's own page (`origin_required`)", body = ErrorBody),
+        (status = 413, description = "A body over 4 KiB (`payload_too_large`)", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 422, description = "JSON of the wrong shape", body = ErrorBody)
     )
@@ -76,8 +79,9 @@ pub(crate) async fn create_login_code(
 pub(crate) async fn create_session(
     State(app): State<AppState>,
     origin: Option<Extension<OriginChecked>>,
-    ApiJson(body): ApiJson<SessionRequest>,
+    request: Request,
 ) -> Result<Response, ApiError> {
+    // Before the body: a request from elsewhere costs the host no read at all.
     if origin.is_none() {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -85,6 +89,7 @@ pub(crate) async fn create_session(
             "log in from the host's own page: the request must carry its Origin",
         ));
     }
+    let ApiJson(body) = ApiJson::<SessionRequest>::from_request(request, &()).await?;
     let (session, ttl) = app.security.logins.redeem(&body.code).ok_or_else(|| {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -93,13 +98,15 @@ pub(crate) async fn create_session(
         )
     })?;
     let cookie = format!(
-        "{SESSION_COOKIE}={session}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
+        "{}={session}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
+        app.security.cookie_name,
         ttl.as_secs()
     );
     Ok(with_cookie(StatusCode::NO_CONTENT, &cookie))
 }
 
-/// Ends the browser session and clears its cookie.
+/// Ends the browser session and clears its cookie; WebSocket connections opened with the
+/// session are closed (code 4002).
 #[utoipa::path(
     delete,
     path = "/api/v1/auth/session",
@@ -111,20 +118,22 @@ pub(crate) async fn create_session(
     )
 )]
 pub(crate) async fn delete_session(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    let name = app.security.cookie_name.as_str();
     for value in headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
     {
         for pair in value.split(';') {
-            if let Some((SESSION_COOKIE, id)) = pair.trim().split_once('=') {
-                app.security.logins.end_session(id);
+            match pair.trim().split_once('=') {
+                Some((cookie, id)) if cookie == name => app.security.logins.end_session(id),
+                _ => {}
             }
         }
     }
     with_cookie(
         StatusCode::NO_CONTENT,
-        &format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+        &format!("{name}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
     )
 }
 

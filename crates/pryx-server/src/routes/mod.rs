@@ -77,8 +77,15 @@ impl utoipa::Modify for SecurityAddon {
         );
         components.add_security_scheme(
             "session",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
-                crate::security::SESSION_COOKIE,
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                format!(
+                    "{}_{}",
+                    crate::security::SESSION_COOKIE,
+                    crate::DEFAULT_PORT
+                ),
+                "The browser session cookie, named pryx_session_<port> for the port the host \
+                 listens on; obtained through POST /api/v1/auth/session"
+                    .to_owned(),
             ))),
         );
     }

@@ -1,23 +1,28 @@
 //! Safe by default: who may talk to the host, checked before any route runs.
 //!
-//! - **Host allow-list** (DNS rebinding): the `Host` header must name this machine
-//!   (`localhost`, `127.0.0.1`, `[::1]`) or a configured name.
+//! - **Host allow-list** (DNS rebinding): exactly one `Host` header, exactly `name[:port]`,
+//!   naming this machine (`localhost`, `127.0.0.1`, `[::1]`) or a configured name; an
+//!   absolute-form request target must name it too.
 //! - **Authentication**: the admin token as `Authorization: Bearer`, or a browser session
-//!   cookie obtained through a one-time login code. Every route except the minimal health and
-//!   the login exchange requires one, on loopback too.
+//!   cookie (`pryx_session_<port>`) obtained through a one-time login code. Every API route
+//!   except the minimal health and the login exchange requires one, on loopback too; the
+//!   static UI files are public by design (they hold no data). Requests without a credential
+//!   may send at most 4 KiB of body.
 //! - **Origin check** on every state-changing request and WebSocket upgrade: only the host's own
 //!   origins (and configured ones). A cookie-authenticated write must carry an Origin.
 //! - No CORS headers, ever: a foreign page cannot read an answer.
 
 mod guard;
 mod login;
+mod names;
 mod token;
 
 use std::time::Duration;
 
-pub(crate) use guard::{Credential, GuardLayer, OriginChecked, require_auth};
-pub(crate) use login::LoginBook;
+pub(crate) use guard::{Credential, GuardLayer, OriginChecked, SessionId, require_auth};
 pub use login::SESSION_COOKIE;
+pub(crate) use login::{Lifetimes, LoginBook};
+pub use names::{InvalidHostName, InvalidOrigin, normalize_allowed_host, normalize_origin};
 pub use token::{AdminToken, MIN_TOKEN_LEN, WeakToken};
 
 /// Who may reach the host and how.
@@ -33,13 +38,16 @@ pub struct SecurityPolicy {
     pub extra_origins: Vec<String>,
     /// How long a login code stays valid.
     pub login_code_ttl: Duration,
-    /// How long a browser session lasts.
+    /// How long a browser session lasts at most.
     pub session_ttl: Duration,
+    /// How long a browser session lasts without being used; every authenticated request
+    /// renews it.
+    pub session_idle_ttl: Duration,
 }
 
 impl SecurityPolicy {
     /// The defaults around `token`: loopback names only, no extra origins, 60 s login codes,
-    /// 12 h sessions.
+    /// sessions of at most 12 h that lapse after 1 h unused.
     pub fn new(token: AdminToken) -> Self {
         Self {
             token,
@@ -47,6 +55,7 @@ impl SecurityPolicy {
             extra_origins: Vec::new(),
             login_code_ttl: Duration::from_secs(60),
             session_ttl: Duration::from_secs(12 * 3600),
+            session_idle_ttl: Duration::from_secs(3600),
         }
     }
 }
@@ -58,6 +67,8 @@ pub(crate) struct Security {
     origins: Vec<String>,
     pub logins: LoginBook,
     pub port: u16,
+    /// The session cookie's name on this host: `pryx_session_<port>`.
+    pub cookie_name: String,
 }
 
 impl Security {
@@ -65,34 +76,42 @@ impl Security {
         let mut hosts: Vec<String> = ["localhost", "127.0.0.1", "[::1]"]
             .map(String::from)
             .to_vec();
-        hosts.extend(policy.extra_hosts.iter().map(|h| h.to_ascii_lowercase()));
+        for entry in &policy.extra_hosts {
+            match names::normalize_allowed_host(entry) {
+                Ok(Some(name)) => hosts.push(name),
+                Ok(None) => {}
+                Err(err) => tracing::warn!(%err, "ignoring a configured host name"),
+            }
+        }
         let mut origins: Vec<String> = hosts.iter().map(|h| format!("http://{h}:{port}")).collect();
         if port == 80 {
             origins.extend(hosts.iter().map(|h| format!("http://{h}")));
         }
-        origins.extend(
-            policy
-                .extra_origins
-                .iter()
-                .map(|o| o.trim_end_matches('/').to_ascii_lowercase()),
-        );
+        for entry in &policy.extra_origins {
+            match names::normalize_origin(entry) {
+                Ok(Some(origin)) => origins.push(origin),
+                Ok(None) => {}
+                Err(err) => tracing::warn!(%err, "ignoring a configured origin"),
+            }
+        }
         Self {
             token: policy.token,
             hosts,
             origins,
-            logins: LoginBook::new(policy.login_code_ttl, policy.session_ttl),
+            logins: LoginBook::new(Lifetimes {
+                code: policy.login_code_ttl,
+                session: policy.session_ttl,
+                session_idle: policy.session_idle_ttl,
+            }),
             port,
+            cookie_name: login::cookie_name(port),
         }
     }
 
-    /// Whether a `Host` header value names this host.
+    /// Whether a `Host` header value (or a request target's authority) names this host: it
+    /// must be exactly `name[:port]` with `name` on the allow-list.
     pub(crate) fn host_allowed(&self, host: &str) -> bool {
-        let name = if host.starts_with('[') {
-            host.split_inclusive(']').next().unwrap_or(host)
-        } else {
-            host.split(':').next().unwrap_or(host)
-        };
-        self.hosts.iter().any(|h| h.eq_ignore_ascii_case(name))
+        names::host_name(host).is_some_and(|name| self.hosts.contains(&name))
     }
 
     /// Whether an `Origin` header value is one of ours.

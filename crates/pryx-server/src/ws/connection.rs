@@ -35,6 +35,9 @@ pub(crate) struct Opening {
     pub resume: Option<(u64, Option<String>)>,
     /// Join event frames that are ready together into one `events` frame (`?batch=1`).
     pub coalesce: bool,
+    /// For a socket opened with a browser session: cancelled when that session ends (logout),
+    /// which closes the socket with 4002.
+    pub session_ended: Option<CancellationToken>,
 }
 
 /// What the reader hands the writer.
@@ -99,7 +102,12 @@ pub(crate) async fn serve(
 ) {
     let (sink, stream) = socket.split();
     let (out_tx, out_rx) = mpsc::channel(OUT_QUEUE);
-    let conn = CancellationToken::new();
+    // The connection token is cancelled by the writer when it ends, and (as a child of the
+    // session's token) when the session the socket was opened with ends.
+    let conn = match &opening.session_ended {
+        Some(ended) => ended.child_token(),
+        None => CancellationToken::new(),
+    };
     let activity = Arc::new(Activity::new());
     let reader = Reader::new(stream, app.clone(), out_tx, conn.clone(), activity.clone());
     let writer = Writer::new(sink, app, out_rx, conn, activity);

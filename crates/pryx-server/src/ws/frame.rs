@@ -26,6 +26,8 @@ pub mod close_codes {
     pub const SLOW_CONSUMER: u16 = 4000;
     /// The client answered no ping within the timeout.
     pub const PING_TIMEOUT: u16 = 4001;
+    /// The browser session the socket was opened with ended (logout).
+    pub const SESSION_ENDED: u16 = 4002;
 }
 
 #[derive(Serialize)]

@@ -50,6 +50,9 @@ impl Reader {
     pub(crate) async fn run(mut self) {
         loop {
             tokio::select! {
+                // First: after the connection ended (e.g. its session logged out), nothing
+                // more it sent is run.
+                biased;
                 _ = self.conn.cancelled() => break,
                 Some(_) = self.calls.join_next(), if !self.calls.is_empty() => {}
                 received = self.stream.next() => {

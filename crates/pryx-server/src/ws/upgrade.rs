@@ -1,5 +1,6 @@
 //! `GET /ws`: checks the query filters and the connection cap, then upgrades.
 
+use axum::Extension;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::{RawQuery, State};
@@ -13,6 +14,7 @@ use super::filter::{self, Filter};
 use super::health;
 use crate::error::{ApiError, ErrorBody};
 use crate::routes::AppState;
+use crate::security::SessionId;
 
 /// Bytes read from the socket at a time (client messages are small).
 const READ_BUFFER: usize = 8 * 1024;
@@ -56,10 +58,14 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 pub(crate) async fn websocket(
     State(app): State<AppState>,
     RawQuery(query): RawQuery,
+    session: Option<Extension<SessionId>>,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
-    let opening = parse_query(query.as_deref().unwrap_or(""))
+    let mut opening = parse_query(query.as_deref().unwrap_or(""))
         .map_err(|why| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", why))?;
+    // Opened with a browser session: the socket closes when the session ends.
+    opening.session_ended =
+        session.and_then(|Extension(SessionId(id))| app.security.logins.ended_signal(&id));
     let upgrade = upgrade.map_err(|rejection| {
         ApiError::new(
             rejection.status(),
@@ -134,6 +140,7 @@ fn parse_query(query: &str) -> Result<Opening, String> {
         filter,
         resume: last_seq.map(|seq| (seq, epoch)),
         coalesce,
+        session_ended: None,
     })
 }
 

@@ -8,9 +8,9 @@
 //! batch is bounded, and axum's write buffer only grows past its threshold by one frame before
 //! the writer waits, so memory per connection stays bounded.
 //!
-//! Closing: when the server closes (shutdown 1001, slow consumer 4000, ping timeout 4001, message
-//! too big 1009), it sends the close frame and keeps the socket open, for a short grace, until the
-//! client answers, so the client reads the close code instead of a reset.
+//! Closing: when the server closes (shutdown 1001, slow consumer 4000, ping timeout 4001, session
+//! ended 4002, message too big 1009), it sends the close frame and keeps the socket open, for a
+//! short grace, until the client answers, so the client reads the close code instead of a reset.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -126,6 +126,8 @@ impl Writer {
             let step = tokio::select! {
                 biased;
                 _ = shutdown.cancelled() => Err(Stop::Close(close_codes::GOING_AWAY, "host shutting down")),
+                // Only the session's end cancels it while the writer runs (see `connection`).
+                _ = self.conn.cancelled() => Err(Stop::Close(close_codes::SESSION_ENDED, "session ended")),
                 out = self.out.recv() => match out {
                     Some(out) => self.on_out(out),
                     None => Err(Stop::Done),
