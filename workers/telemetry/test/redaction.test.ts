@@ -61,10 +61,9 @@ describe.each(["protobuf", "json"] as const)("redaction on arrival (%s)", (forma
     expect(stored.redactions).toBeGreaterThanOrEqual(8);
     const [first, second] = storedSpans(stored);
     const attributes = Object.fromEntries(
-      (first?.attributes as Array<{ key: string; value: Record<string, unknown> }>).map((kv) => [
-        kv.key,
-        kv.value,
-      ]),
+      (must(first, "first span").attributes as Array<{ key: string; value: Record<string, unknown> }>).map(
+        (kv) => [kv.key, kv.value],
+      ),
     );
     expect(attributes).toEqual({
       openai_api_key: { stringValue: "<redacted>" },
