@@ -19,3 +19,6 @@ npx --no-install tsc --noEmit
 
 step "tests inside workerd (vitest + @cloudflare/vitest-pool-workers)"
 CLOUDFLARE_CF_FETCH_ENABLED=false WRANGLER_SEND_METRICS=false npx --no-install vitest run
+
+step "run-local.sh smoke (wrangler dev --local on loopback, export and read back with curl)"
+./smoke-local.sh

@@ -15,7 +15,8 @@ export type ErrorCode =
   | "bad_data"
   | "bad_request"
   | "throttled"
-  | "storage_unavailable";
+  | "storage_unavailable"
+  | "internal";
 
 /** gRPC status codes used in OTLP `google.rpc.Status` bodies. */
 export const GrpcCode = {
@@ -40,6 +41,7 @@ const STATUS_OF: Record<ErrorCode, number> = {
   bad_request: 400,
   throttled: 429,
   storage_unavailable: 503,
+  internal: 500,
 };
 
 const GRPC_OF: Record<ErrorCode, number> = {
@@ -54,6 +56,7 @@ const GRPC_OF: Record<ErrorCode, number> = {
   bad_request: GrpcCode.INVALID_ARGUMENT,
   throttled: GrpcCode.RESOURCE_EXHAUSTED,
   storage_unavailable: GrpcCode.UNAVAILABLE,
+  internal: GrpcCode.INTERNAL,
 };
 
 /** A request the Worker refuses; mapped to a response once, at the edge. */

@@ -26,7 +26,7 @@ function errorHeaders(error: IngestError, contentType: string): Headers {
 export function asIngestError(error: unknown): IngestError {
   if (error instanceof IngestError) return error;
   console.error("unexpected error", error instanceof Error ? (error.stack ?? error.message) : String(error));
-  return new IngestError("storage_unavailable", "the Worker could not handle the request; retry later", 30);
+  return new IngestError("internal", "the Worker failed to handle the request");
 }
 
 /** An OTLP error answer: `google.rpc.Status { code, message }` in `format`. */
