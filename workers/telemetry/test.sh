@@ -22,3 +22,6 @@ CLOUDFLARE_CF_FETCH_ENABLED=false WRANGLER_SEND_METRICS=false npx --no-install v
 
 step "run-local.sh smoke (wrangler dev --local on loopback, export and read back with curl)"
 ./smoke-local.sh
+
+step "wire compatibility with the official opentelemetry-proto (Python, PyPI)"
+./interop/check.sh
