@@ -22,5 +22,8 @@ step "API fuzzing (schemathesis against the live host's OpenAPI document)"
 cargo build -p pryx-harness --locked
 ./scripts/fuzz-api.sh
 
+step "telemetry Worker (npm ci, biome lint and format, tsc, tests inside workerd)"
+./workers/telemetry/test.sh
+
 echo
 echo "all checks passed"
