@@ -132,7 +132,13 @@ pub async fn handle(state: &Arc<State>, message: Value) {
             .out
             .raw(format!("pryx-runtime-ref: {count} calls handled\n").as_bytes());
     }
-    if state.options.slow_ms > 0 && method != "initialize" && method != "ping" {
+    if method == "initialize" && state.options.slow_init_ms > 0 {
+        let state = state.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(state.options.slow_init_ms)).await;
+            reply(&state, &response, crash).await;
+        });
+    } else if state.options.slow_ms > 0 && method != "initialize" && method != "ping" {
         let state = state.clone();
         tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(state.options.slow_ms)).await;

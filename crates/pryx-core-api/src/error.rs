@@ -69,6 +69,8 @@ pub enum CoreError {
         code: i64,
         /// The runtime's error message.
         message: String,
+        /// The runtime's error `data`, when it sent one (redacted before it leaves the host).
+        data: Option<crate::value::Value>,
     },
     /// The runtime has no model provider with this id.
     #[error("no model provider with id {id:?}")]

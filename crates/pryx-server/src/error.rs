@@ -147,8 +147,14 @@ impl From<CoreError> for ApiError {
                 retry_after_secs: Some(secs),
                 ..
             } => api.with_header(header::RETRY_AFTER, secs.to_string()),
-            CoreError::RuntimeFailed { code, .. } => {
-                api.with_details(serde_json::json!({ "runtime_code": code }))
+            // The runtime's own `data` travels on, redacted like everything leaving the host.
+            CoreError::RuntimeFailed { code, data, .. } => {
+                let mut details = serde_json::json!({ "runtime_code": code });
+                if let Some(mut data) = data {
+                    pryx_core_api::config::redact_outbound(&mut data);
+                    details["runtime_data"] = serde_json::to_value(data).unwrap_or_default();
+                }
+                api.with_details(details)
             }
             _ => api,
         }

@@ -5,7 +5,7 @@
 
 use std::io;
 use std::process::ExitStatus;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use pryx_core_api::{RuntimeState, RuntimeStatus, Value};
@@ -15,14 +15,17 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::config::{RestartBudget, SidecarConfig};
+use super::legacy::Legacy;
 use super::liveness;
 use super::process::{self, SIGKILL, SIGTERM, signal_group};
 use super::status::StatusCell;
 use super::stderr::{self, StderrTail};
 use crate::error::IpcError;
-use crate::peer::{Handler, Peer, PeerConfig};
+use crate::host::HostHandler;
+use crate::peer::{Peer, PeerConfig};
 use crate::protocol::{
-    self, HostCapabilities, InitializeParams, PROTOCOL_VERSION, PeerInfo, methods,
+    self, Handshake, HostCapabilities, InitializeParams, LEGACY_PROTOCOL, PROTOCOL_VERSION,
+    PeerInfo, methods,
 };
 
 /// How long to wait for the last stderr lines after the runtime exits.
@@ -36,11 +39,13 @@ const IN_FLIGHT_POLL: Duration = Duration::from_millis(5);
 pub(crate) struct Supervisor {
     pub(crate) config: Arc<SidecarConfig>,
     pub(crate) cell: Arc<StatusCell>,
-    pub(crate) handler: Arc<dyn Handler>,
+    pub(crate) handler: Arc<HostHandler>,
     pub(crate) tail: StderrTail,
     pub(crate) stop: CancellationToken,
     /// Fired by [`RuntimeBridge::restart`](pryx_core_api::RuntimeBridge::restart).
     pub(crate) restart: Arc<Notify>,
+    /// The config revision to name in `initialize`.
+    pub(crate) revision: Arc<Mutex<Option<String>>>,
 }
 
 /// How one run of the runtime ended.
@@ -159,9 +164,11 @@ impl Supervisor {
 
     async fn run_once(&self, restarts: u32) -> Ended {
         let program = self.config.program.display().to_string();
+        self.handler.reopen();
         self.cell.update(|s| {
             s.peer = None;
             s.retry_at = None;
+            s.legacy = None;
             s.status = RuntimeStatus {
                 state: RuntimeState::Starting,
                 detail: Some(format!("starting {program}")),
@@ -170,6 +177,7 @@ impl Supervisor {
                 pid: None,
                 restarts,
                 last_stderr: Vec::new(),
+                missing_features: Vec::new(),
             };
         });
         let mut run = match self.spawn().await {
@@ -187,17 +195,18 @@ impl Supervisor {
                 self.after_exit(run, &detail).await;
                 return Ended::Crashed(format!("the runtime exited during the handshake ({detail})"));
             }
+            // No `shutdown` before the handshake is done (§5.5): end of input instead.
             _ = self.stop.cancelled() => {
-                self.stop_gracefully(run).await;
+                self.stop_before_handshake(run).await;
                 return Ended::Stopped;
             }
             _ = self.restart.notified() => {
-                self.stop_gracefully(run).await;
+                self.stop_before_handshake(run).await;
                 return Ended::RestartAsked;
             }
         };
-        let init = match handshake {
-            Ok(init) => init,
+        let handshake = match handshake {
+            Ok(handshake) => handshake,
             Err(IpcError::Incompatible { reason }) => {
                 self.kill(run, "the runtime is incompatible").await;
                 return Ended::Incompatible(reason);
@@ -207,22 +216,46 @@ impl Supervisor {
                 return Ended::Crashed(format!("the handshake failed: {e}"));
             }
         };
-        tracing::info!(
-            target: "pryx_ipc",
-            pid,
-            runtime = %init.runtime.name,
-            version = %init.runtime.version,
-            protocol = %init.protocol_version,
-            methods = ?init.capabilities.methods,
-            "runtime handshake done"
-        );
-        self.cell.update(|s| {
-            s.peer = Some(run.peer.clone());
-            s.status.state = RuntimeState::Ready;
-            s.status.detail = None;
-            s.status.version = Some(init.runtime.version.clone());
-            s.status.protocol_version = Some(init.protocol_version.clone());
-        });
+        let legacy = match handshake {
+            Handshake::Agreed(init) => {
+                tracing::info!(
+                    target: "pryx_ipc",
+                    pid,
+                    runtime = %init.runtime.name,
+                    version = %init.runtime.version,
+                    protocol = %init.protocol_version,
+                    methods = ?init.capabilities.methods,
+                    "runtime handshake done"
+                );
+                self.cell.update(|s| {
+                    s.peer = Some(run.peer.clone());
+                    s.status.state = RuntimeState::Ready;
+                    s.status.detail = None;
+                    s.status.version = Some(init.runtime.version.clone());
+                    s.status.protocol_version = Some(init.protocol_version.clone());
+                });
+                None
+            }
+            Handshake::Legacy { message } => {
+                let legacy = Legacy::probe(&run.peer, self.config.call_timeout).await;
+                tracing::warn!(
+                    target: "pryx_ipc",
+                    pid,
+                    answer = %message,
+                    missing = ?legacy.missing_features(),
+                    "the runtime does not implement `initialize`; serving it in legacy mode"
+                );
+                self.cell.update(|s| {
+                    s.peer = Some(run.peer.clone());
+                    s.legacy = Some(legacy);
+                    s.status.state = RuntimeState::Ready;
+                    s.status.detail = Some(legacy.detail());
+                    s.status.protocol_version = Some(LEGACY_PROTOCOL.to_owned());
+                    s.status.missing_features = legacy.missing_features();
+                });
+                Some(legacy)
+            }
+        };
 
         let peer = run.peer.clone();
         let (interval, misses) = (self.config.ping_interval, self.config.ping_misses);
@@ -230,12 +263,12 @@ impl Supervisor {
             biased;
             _ = self.stop.cancelled() => {
                 self.cell.update(|s| s.peer = None);
-                self.stop_gracefully(run).await;
+                self.stop_gracefully(run, legacy.is_some(), "the host is shutting down").await;
                 Ended::Stopped
             }
             _ = self.restart.notified() => {
                 self.cell.update(|s| s.peer = None);
-                self.stop_gracefully(run).await;
+                self.stop_gracefully(run, legacy.is_some(), "the runtime is being restarted").await;
                 Ended::RestartAsked
             }
             status = run.child.wait() => {
@@ -292,7 +325,7 @@ impl Supervisor {
         let peer = Peer::spawn(
             stdout,
             stdin,
-            self.handler.clone(),
+            self.handler.clone() as Arc<dyn crate::peer::Handler>,
             PeerConfig {
                 max_frame_bytes: self.config.max_frame_bytes,
                 label: format!("runtime (pid {pid})"),
@@ -321,6 +354,17 @@ impl Supervisor {
                     .collect(),
                 max_frame_bytes: self.config.max_frame_bytes as u64,
             },
+            data_dir: self.config.data_dir.as_ref().map(|p| p.display().to_string()),
+            config_path: self
+                .config
+                .config_path
+                .as_ref()
+                .map(|p| p.display().to_string()),
+            config_revision: self
+                .revision
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
         }
     }
 
@@ -340,16 +384,44 @@ impl Supervisor {
         let _ = tokio::time::timeout(STDERR_DRAIN, run.stderr).await;
     }
 
-    /// Lets the calls in flight finish, asks the runtime to exit, all within `shutdown_grace`;
-    /// then SIGTERM, and SIGKILL after `kill_grace`. A hung runtime therefore costs at most
+    /// Stops a runtime whose handshake is still running, without sending it anything more:
+    /// its input is closed (end of file, which it MUST exit on), then SIGTERM after
+    /// `shutdown_grace` and SIGKILL after `kill_grace`.
+    async fn stop_before_handshake(&self, mut run: Running) {
+        run.peer.close("the host stopped the runtime before the handshake finished");
+        if tokio::time::timeout(self.config.shutdown_grace, run.child.wait())
+            .await
+            .is_ok()
+        {
+            signal_group(run.pid, SIGKILL);
+            let _ = tokio::time::timeout(STDERR_DRAIN, run.stderr).await;
+            return;
+        }
+        self.terminate(run).await;
+    }
+
+    /// Denies the runtime's approval requests still waiting (with `why`), lets the calls in
+    /// flight both ways finish, asks the runtime to exit, all within `shutdown_grace`; then
+    /// SIGTERM, and SIGKILL after `kill_grace`. A hung runtime therefore costs at most
     /// `shutdown_grace + kill_grace` (plus the stderr drain); one that exits when asked, no wait.
-    async fn stop_gracefully(&self, mut run: Running) {
+    /// A legacy runtime has no `shutdown`: it gets SIGTERM as soon as its calls are done.
+    async fn stop_gracefully(&self, mut run: Running, legacy: bool, why: &str) {
         let deadline = tokio::time::Instant::now() + self.config.shutdown_grace;
-        while run.peer.pending_calls() > 0
+        let denied = self.handler.deny_waiting(why);
+        if denied > 0 {
+            tracing::info!(target: "pryx_ipc", pid = run.pid, denied, "denied the runtime's waiting approval requests: {why}");
+        }
+        while (run.peer.pending_calls() > 0 || run.peer.answers_pending())
             && !run.peer.is_closed()
             && tokio::time::Instant::now() < deadline
         {
+            // A request that arrived after the first pass is denied too.
+            self.handler.deny_waiting(why);
             tokio::time::sleep(IN_FLIGHT_POLL).await;
+        }
+        if legacy {
+            self.terminate(run).await;
+            return;
         }
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
         let exited = !left.is_zero() && {
