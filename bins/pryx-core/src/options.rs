@@ -78,12 +78,20 @@ pub struct Options {
 
     /// How long the runtime has to answer `initialize` before it counts as a failed start
     /// (milliseconds).
-    #[arg(long, env = "PRYX_RUNTIME_HANDSHAKE_TIMEOUT_MS", default_value_t = 10_000)]
+    #[arg(
+        long,
+        env = "PRYX_RUNTIME_HANDSHAKE_TIMEOUT_MS",
+        default_value_t = 10_000
+    )]
     pub runtime_handshake_timeout_ms: u64,
 
     /// How long a runtime's approval request waits for a person before it is denied
     /// (milliseconds).
-    #[arg(long, env = "PRYX_RUNTIME_APPROVAL_TIMEOUT_MS", default_value_t = 120_000)]
+    #[arg(
+        long,
+        env = "PRYX_RUNTIME_APPROVAL_TIMEOUT_MS",
+        default_value_t = 120_000
+    )]
     pub runtime_approval_timeout_ms: u64,
 
     /// On shutdown, how long the runtime has to finish its calls and exit before SIGTERM

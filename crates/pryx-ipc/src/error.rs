@@ -162,9 +162,15 @@ mod tests {
             }),
         };
         let core = CoreError::from(rpc);
-        assert!(matches!(core, CoreError::RuntimeFailed { code: -32004, .. }));
+        assert!(matches!(
+            core,
+            CoreError::RuntimeFailed { code: -32004, .. }
+        ));
         // The runtime's `data` is kept, not dropped on the way to the caller.
-        let CoreError::RuntimeFailed { data: Some(data), .. } = core else {
+        let CoreError::RuntimeFailed {
+            data: Some(data), ..
+        } = core
+        else {
             panic!("no data: {core:?}");
         };
         assert_eq!(

@@ -99,7 +99,9 @@ fn main() {
     let pid = std::process::id();
     eprintln!("pryx-runtime-legacy: starting (pid {pid})");
     // Today's runtime prints log lines on stdout too.
-    out.line(&format!("Starting pryx-core version legacy-test (pid {pid})"));
+    out.line(&format!(
+        "Starting pryx-core version legacy-test (pid {pid})"
+    ));
     out.line("Loaded 2 providers and 3 models from catalog");
     let waiters: Waiters = Arc::default();
     if let Some(file) = options.ask.clone() {

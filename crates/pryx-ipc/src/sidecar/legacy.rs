@@ -58,7 +58,12 @@ impl Legacy {
 
     /// What serving it in this mode costs, as the stable ids above.
     pub(crate) fn missing_features(self) -> Vec<String> {
-        let mut missing = vec![NO_HANDSHAKE, NO_CONFIG_RELOAD, NO_GRACEFUL_SHUTDOWN, NO_HOST_EVENTS];
+        let mut missing = vec![
+            NO_HANDSHAKE,
+            NO_CONFIG_RELOAD,
+            NO_GRACEFUL_SHUTDOWN,
+            NO_HOST_EVENTS,
+        ];
         if !self.has_providers {
             missing.push(NO_PROVIDER_CATALOG);
         }
@@ -156,7 +161,10 @@ async fn derived(peer: &Peer, timeout: Duration) -> Result<(Vec<String>, Value),
             ids.push(id.to_owned());
         }
     };
-    for list in [list_at(&health, "providers"), list_at(&config, "configured_providers")] {
+    for list in [
+        list_at(&health, "providers"),
+        list_at(&config, "configured_providers"),
+    ] {
         list.iter().filter_map(Value::as_str).for_each(&mut add);
     }
     if let Some(selected) = str_at(&config, "model_provider") {

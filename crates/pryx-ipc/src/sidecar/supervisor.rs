@@ -354,7 +354,11 @@ impl Supervisor {
                     .collect(),
                 max_frame_bytes: self.config.max_frame_bytes as u64,
             },
-            data_dir: self.config.data_dir.as_ref().map(|p| p.display().to_string()),
+            data_dir: self
+                .config
+                .data_dir
+                .as_ref()
+                .map(|p| p.display().to_string()),
             config_path: self
                 .config
                 .config_path
@@ -388,7 +392,8 @@ impl Supervisor {
     /// its input is closed (end of file, which it MUST exit on), then SIGTERM after
     /// `shutdown_grace` and SIGKILL after `kill_grace`.
     async fn stop_before_handshake(&self, mut run: Running) {
-        run.peer.close("the host stopped the runtime before the handshake finished");
+        run.peer
+            .close("the host stopped the runtime before the handshake finished");
         if tokio::time::timeout(self.config.shutdown_grace, run.child.wait())
             .await
             .is_ok()
