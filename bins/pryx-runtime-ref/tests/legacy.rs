@@ -113,7 +113,10 @@ async fn a_legacy_runtime_with_a_provider_list_is_asked_for_it() {
     let status = host.wait_state(RuntimeState::Ready).await;
     assert_eq!(status.protocol_version.as_deref(), Some("legacy"));
     assert!(
-        !status.missing_features.iter().any(|f| f == "provider_catalog"),
+        !status
+            .missing_features
+            .iter()
+            .any(|f| f == "provider_catalog"),
         "{:?}",
         status.missing_features
     );

@@ -32,6 +32,8 @@ use crate::protocol::{
 const STDERR_DRAIN: Duration = Duration::from_millis(300);
 /// After stdout closes, how long to wait for the process to exit on its own.
 const EXIT_AFTER_EOF: Duration = Duration::from_millis(200);
+/// How long the legacy-mode probe (`admin.providers.list`) may delay readiness at most.
+const LEGACY_PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 /// While stopping, how often to look whether the calls in flight have finished.
 const IN_FLIGHT_POLL: Duration = Duration::from_millis(5);
 
@@ -237,7 +239,8 @@ impl Supervisor {
                 None
             }
             Handshake::Legacy { message } => {
-                let legacy = Legacy::probe(&run.peer, self.config.call_timeout).await;
+                let probe_timeout = self.config.call_timeout.min(LEGACY_PROBE_TIMEOUT);
+                let legacy = Legacy::probe(&run.peer, probe_timeout).await;
                 tracing::warn!(
                     target: "pryx_ipc",
                     pid,
