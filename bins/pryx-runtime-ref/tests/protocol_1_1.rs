@@ -60,8 +60,11 @@ async fn initialize_names_the_host_data_dir_config_and_revision_and_a_1_0_runtim
         json!({"revision": "rev-2", "changed": ["model_name", "ollama_endpoint"]})
     );
     host.bridge.restart().await.unwrap();
-    host.wait(|s| s.state == RuntimeState::Ready && s.restarts == 1, "restarted")
-        .await;
+    host.wait(
+        |s| s.state == RuntimeState::Ready && s.restarts == 1,
+        "restarted",
+    )
+    .await;
     let inits = sent(&record, "initialize");
     assert_eq!(inits.len(), 2);
     assert_eq!(inits[1]["params"]["config_revision"], "rev-2");
@@ -156,7 +159,10 @@ async fn the_runtimes_error_data_reaches_the_caller() {
         ("message", Value::from("quota exceeded")),
         (
             "data",
-            Value::map([("retry_in_s", Value::Int(30)), ("plan", Value::from("free"))]),
+            Value::map([
+                ("retry_in_s", Value::Int(30)),
+                ("plan", Value::from("free")),
+            ]),
         ),
     ]);
     let err = host.bridge.call("debug.fail", params).await.unwrap_err();
