@@ -100,7 +100,7 @@ impl From<IpcError> for CoreError {
                 method,
                 code: error.code,
                 message: error.message,
-                data: error.data,
+                data: error.data.map(Box::new),
             },
             IpcError::BadResult { method, reason } => CoreError::RuntimeFailed {
                 method,

@@ -206,7 +206,7 @@ mod runtime_failed_tests {
             method: "chat.send".into(),
             code: -32050,
             message: "quota exceeded".into(),
-            data: Some(data),
+            data: Some(Box::new(data)),
         });
         assert_eq!(api.status(), StatusCode::BAD_GATEWAY);
         let details = api.details.expect("details");
