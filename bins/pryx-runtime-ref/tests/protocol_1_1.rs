@@ -151,6 +151,54 @@ async fn permission_requests_waiting_at_shutdown_are_denied_with_a_reason() {
 }
 
 #[tokio::test]
+async fn approval_requests_of_a_runtime_that_died_end_at_once() {
+    let host = start(config(&[]));
+    let ready = host.wait_state(RuntimeState::Ready).await;
+    host.bridge
+        .call(
+            "chat.send",
+            Value::map([("content", Value::from("use tool"))]),
+        )
+        .await
+        .unwrap();
+    let pending = eventually(Duration::from_secs(5), "an approval request", || {
+        host.approvals.pending().into_iter().next()
+    })
+    .await;
+    unsafe {
+        libc::kill(ready.pid.unwrap() as i32, libc::SIGKILL);
+    }
+    // It does not stay pending (and on people's screens) until its 120 s timeout.
+    eventually(Duration::from_secs(5), "approval.resolved", || {
+        host.events
+            .named("approval.resolved")
+            .into_iter()
+            .find(|e| serde_json::to_value(&e.payload).unwrap()["approval_id"] == pending.id)
+    })
+    .await;
+    assert!(host.approvals.pending().is_empty());
+    // The restarted runtime's requests are served again.
+    host.wait(
+        |s| s.state == RuntimeState::Ready && s.restarts == 1,
+        "restarted",
+    )
+    .await;
+    host.bridge
+        .call(
+            "chat.send",
+            Value::map([("content", Value::from("use tool"))]),
+        )
+        .await
+        .unwrap();
+    let again = eventually(Duration::from_secs(5), "a new approval request", || {
+        host.approvals.pending().into_iter().next()
+    })
+    .await;
+    host.approvals.resolve(&again.id, true).unwrap();
+    host.bridge.shutdown().await;
+}
+
+#[tokio::test]
 async fn the_runtimes_error_data_reaches_the_caller() {
     let host = start(config(&[]));
     host.wait_state(RuntimeState::Ready).await;

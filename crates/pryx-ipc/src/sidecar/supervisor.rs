@@ -305,6 +305,7 @@ impl Supervisor {
                 });
                 // Its calls in flight fail now, not at their timeouts.
                 run.peer.abandon_calls(format!("the runtime stopped answering ({detail})"));
+                self.handler.deny_waiting("the runtime stopped answering");
                 self.terminate(run).await;
                 Ended::Crashed(format!("the runtime stopped answering ({detail})"))
             }
@@ -378,6 +379,8 @@ impl Supervisor {
     /// The child exited by itself: fail its calls, clean up its group, keep its last words.
     async fn after_exit(&self, run: Running, detail: &str) {
         run.peer.close(format!("the runtime exited ({detail})"));
+        // Nobody is left to act on its approval requests: they end now, not at their timeout.
+        self.handler.deny_waiting("the runtime exited");
         signal_group(run.pid, SIGKILL);
         let _ = tokio::time::timeout(STDERR_DRAIN, run.stderr).await;
     }
