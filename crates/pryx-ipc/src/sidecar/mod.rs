@@ -15,6 +15,7 @@ mod liveness;
 mod process;
 mod status;
 mod stderr;
+mod stopping;
 mod supervisor;
 
 pub use config::{RestartPolicy, SidecarConfig};
