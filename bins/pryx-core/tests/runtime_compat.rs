@@ -208,3 +208,80 @@ async fn the_call_and_handshake_timeouts_are_set_by_env() {
     let detail = restarting["detail"].as_str().unwrap();
     assert!(detail.contains("within 200 ms"), "{detail}");
 }
+
+#[tokio::test]
+async fn the_runtime_is_told_where_the_config_is_its_revision_and_the_changed_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let record = dir.path().join("record.jsonl");
+    let record_arg = format!("--record={}", record.display());
+    let host = Host::start(
+        dir.path(),
+        &sibling("pryx-runtime-ref"),
+        &[record_arg.as_str()],
+        &[],
+    );
+    host.wait_runtime(Duration::from_secs(10), |r| r["state"] == "ready")
+        .await;
+    let sent = |method: &str| -> Vec<Value> {
+        std::fs::read_to_string(&record)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|m| m["method"] == method)
+            .collect()
+    };
+    let init = sent("initialize")[0]["params"].clone();
+    assert_eq!(init["host"]["name"], "pryx-core");
+    assert_eq!(init["protocol_version"], "1.1");
+    let data_dir = dir.path().canonicalize().unwrap();
+    let named = PathBuf::from(init["data_dir"].as_str().unwrap());
+    assert_eq!(named.canonicalize().unwrap(), data_dir);
+    assert_eq!(
+        PathBuf::from(init["config_path"].as_str().unwrap()),
+        named.join("config.yaml")
+    );
+    // The revision is the one the API shows.
+    let res = host
+        .client
+        .get(format!("{}/api/v1/config", host.base))
+        .send()
+        .await
+        .unwrap();
+    let etag = res.headers()["etag"]
+        .to_str()
+        .unwrap()
+        .trim_matches('"')
+        .to_owned();
+    assert_eq!(init["config_revision"], etag.as_str());
+
+    let res = host
+        .client
+        .patch(format!("{}/api/v1/config", host.base))
+        .header("if-match", format!("\"{etag}\""))
+        .json(&serde_json::json!({"model_name": "llama3.2"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let written = res.headers()["etag"]
+        .to_str()
+        .unwrap()
+        .trim_matches('"')
+        .to_owned();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let notice = loop {
+        if let Some(n) = sent("config.changed").into_iter().next() {
+            break n;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no config.changed reached the runtime"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    assert_eq!(notice["params"]["revision"], written.as_str());
+    assert_eq!(
+        notice["params"]["changed"],
+        serde_json::json!(["model_name"])
+    );
+}
