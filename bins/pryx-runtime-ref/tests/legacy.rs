@@ -126,6 +126,13 @@ async fn a_legacy_runtime_with_a_provider_list_is_asked_for_it() {
     // Without admin.providers.models, the models come from the config.
     let models = host.bridge.provider_models("openai").await.unwrap();
     assert_eq!(models[0].id, "gpt-4");
+    // A listed provider that is not the configured one has no models it could name...
+    assert_eq!(host.bridge.provider_models("ollama").await.unwrap(), []);
+    // ... and one that is not listed does not exist.
+    assert!(matches!(
+        host.bridge.provider_models("nope").await,
+        Err(CoreError::ProviderNotFound { .. })
+    ));
     // `{"tools": null}` (Go's empty list) is no tools, not an invalid result.
     assert_eq!(host.bridge.mcp_tools().await.unwrap(), []);
     let pid = status.pid.unwrap();

@@ -92,7 +92,7 @@ impl Legacy {
                 .await?;
             return Ok(result.providers);
         }
-        let (ids, _) = derived(peer, timeout).await?;
+        let ids = derived(peer, timeout).await?;
         Ok(ids
             .into_iter()
             .map(|id| Provider {
@@ -127,10 +127,16 @@ impl Legacy {
                 Err(e) => return Err(e),
             }
         }
-        let (ids, config) = derived(peer, timeout).await?;
+        let ids: Vec<String> = if self.has_providers {
+            let listed = self.providers(peer, timeout).await?;
+            listed.into_iter().map(|p| p.id).collect()
+        } else {
+            derived(peer, timeout).await?
+        };
         if !ids.iter().any(|id| id == provider_id) {
             return Ok(None);
         }
+        let config = config_of(peer, timeout).await?;
         let selected = str_at(&config, "model_provider") == Some(provider_id);
         Ok(Some(match str_at(&config, "model_name") {
             Some(name) if selected && !name.is_empty() => vec![Model {
@@ -142,19 +148,26 @@ impl Legacy {
     }
 }
 
-/// Provider ids from its health and config, in that order without repeats, and the config.
-async fn derived(peer: &Peer, timeout: Duration) -> Result<(Vec<String>, Value), IpcError> {
-    let health: Value = peer
-        .call(methods::ADMIN_HEALTH, &NoParams {}, timeout)
-        .await?;
-    let config: Value = match peer
+/// Its config as `admin.config.get` answers it; `null` when it does not have the method.
+async fn config_of(peer: &Peer, timeout: Duration) -> Result<Value, IpcError> {
+    match peer
         .call(methods::ADMIN_CONFIG_GET, &NoParams {}, timeout)
         .await
     {
-        Ok(config) => config,
-        Err(IpcError::Rpc { error, .. }) if error.code == codes::METHOD_NOT_FOUND => Value::Null,
-        Err(e) => return Err(e),
-    };
+        Ok(config) => Ok(config),
+        Err(IpcError::Rpc { error, .. }) if error.code == codes::METHOD_NOT_FOUND => {
+            Ok(Value::Null)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Provider ids from its health and config, in that order without repeats.
+async fn derived(peer: &Peer, timeout: Duration) -> Result<Vec<String>, IpcError> {
+    let health: Value = peer
+        .call(methods::ADMIN_HEALTH, &NoParams {}, timeout)
+        .await?;
+    let config = config_of(peer, timeout).await?;
     let mut ids: Vec<String> = Vec::new();
     let mut add = |id: &str| {
         if !id.is_empty() && !ids.iter().any(|known| known == id) {
@@ -170,7 +183,7 @@ async fn derived(peer: &Peer, timeout: Duration) -> Result<(Vec<String>, Value),
     if let Some(selected) = str_at(&config, "model_provider") {
         add(selected);
     }
-    Ok((ids, config))
+    Ok(ids)
 }
 
 fn str_at<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
