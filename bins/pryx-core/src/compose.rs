@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use pryx_core_api::{ApprovalService, RuntimeBridge, TelemetrySink};
+use pryx_core_api::{ApprovalService, ConfigStore, RuntimeBridge, TelemetrySink};
 use pryx_ipc::{HostHandles, NoRuntime, SidecarBridge, SidecarConfig};
 use pryx_server::{
     Adapters, AdminToken, EventHub, Host, MIN_TOKEN_LEN, SecurityPolicy, StopSignals, bind_std,
@@ -68,12 +68,23 @@ pub async fn run(options: Options) -> Result<(), StartError> {
     let events = EventHub::new(EventHub::DEFAULT_CAPACITY);
     let approvals = ApprovalService::new(events.clone());
     let telemetry: Arc<dyn TelemetrySink> = Arc::new(NoopTelemetry);
+    let config_store = FileConfigStore::new(&data_dir).with_revision_key(revision_key);
     let runtime: Arc<dyn RuntimeBridge> = match &options.runtime {
         Some(program) => {
             let mut config = SidecarConfig::new(program).with_args(options.runtime_args.clone());
-            config.ping_interval = Duration::from_millis(options.runtime_ping_interval_ms);
+            let ms = Duration::from_millis;
+            config.ping_interval = ms(options.runtime_ping_interval_ms);
             config.ping_misses = options.runtime_ping_misses;
             config.restart.max_restarts = options.runtime_max_restarts;
+            config.call_timeout = ms(options.runtime_call_timeout_ms);
+            config.handshake_timeout = ms(options.runtime_handshake_timeout_ms);
+            config.approval_timeout = ms(options.runtime_approval_timeout_ms);
+            config.shutdown_grace = ms(options.runtime_shutdown_grace_ms);
+            config.kill_grace = ms(options.runtime_kill_grace_ms);
+            // Protocol 1.1: where the runtime finds the config, and which version it is.
+            config.data_dir = Some(data_dir.clone());
+            config.config_path = Some(config_store.path().to_path_buf());
+            config.config_revision = config_store.load().await.ok().map(|c| c.revision.0);
             let handles = HostHandles {
                 events: events.clone(),
                 approvals: approvals.clone(),
@@ -84,7 +95,7 @@ pub async fn run(options: Options) -> Result<(), StartError> {
         None => Arc::new(NoRuntime::default()),
     };
     let adapters = Adapters {
-        config: Arc::new(FileConfigStore::new(&data_dir).with_revision_key(revision_key)),
+        config: Arc::new(config_store),
         skills: Arc::new(SkillDirectories::new(roots, MachineProbe::from_process())),
         runtime,
         telemetry,

@@ -74,6 +74,38 @@ pub struct Options {
     #[arg(long, env = "PRYX_RUNTIME_MAX_RESTARTS", default_value_t = 5)]
     pub runtime_max_restarts: u32,
 
+    /// How long one call to the runtime may take before the caller gets `runtime_timeout`
+    /// (milliseconds).
+    #[arg(long, env = "PRYX_RUNTIME_CALL_TIMEOUT_MS", default_value_t = 10_000)]
+    pub runtime_call_timeout_ms: u64,
+
+    /// How long the runtime has to answer `initialize` before it counts as a failed start
+    /// (milliseconds).
+    #[arg(
+        long,
+        env = "PRYX_RUNTIME_HANDSHAKE_TIMEOUT_MS",
+        default_value_t = 10_000
+    )]
+    pub runtime_handshake_timeout_ms: u64,
+
+    /// How long a runtime's approval request waits for a person before it is denied
+    /// (milliseconds).
+    #[arg(
+        long,
+        env = "PRYX_RUNTIME_APPROVAL_TIMEOUT_MS",
+        default_value_t = 120_000
+    )]
+    pub runtime_approval_timeout_ms: u64,
+
+    /// On shutdown, how long the runtime has to finish its calls and exit before SIGTERM
+    /// (milliseconds).
+    #[arg(long, env = "PRYX_RUNTIME_SHUTDOWN_GRACE_MS", default_value_t = 2_000)]
+    pub runtime_shutdown_grace_ms: u64,
+
+    /// After SIGTERM, how long before SIGKILL (milliseconds).
+    #[arg(long, env = "PRYX_RUNTIME_KILL_GRACE_MS", default_value_t = 1_000)]
+    pub runtime_kill_grace_ms: u64,
+
     /// Worker threads for the async runtime [default: 2, or fewer on a 1-core machine].
     #[arg(long, env = "PRYX_WORKER_THREADS")]
     pub threads: Option<usize>,

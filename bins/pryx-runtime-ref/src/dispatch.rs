@@ -109,10 +109,24 @@ pub async fn handle(state: &Arc<State>, message: Value) {
     if state.options.verbose {
         eprintln!("pryx-runtime-ref: call {method} (id {id})");
     }
-    let response = match answer(state, method, &params) {
-        Ok(result) => json!({"jsonrpc": "2.0", "id": id, "result": result}),
-        Err((code, message)) => {
-            json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}})
+    let response = if method == "debug.fail" {
+        // Answers the error it is given, `data` included (tests of error pass-through).
+        let code = params.get("code").and_then(Value::as_i64).unwrap_or(-32000);
+        let message = params
+            .get("message")
+            .and_then(Value::as_str)
+            .unwrap_or("debug.fail");
+        let mut error = json!({"code": code, "message": message});
+        if let Some(data) = params.get("data") {
+            error["data"] = data.clone();
+        }
+        json!({"jsonrpc": "2.0", "id": id, "error": error})
+    } else {
+        match answer(state, method, &params) {
+            Ok(result) => json!({"jsonrpc": "2.0", "id": id, "result": result}),
+            Err((code, message)) => {
+                json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}})
+            }
         }
     };
     if method == "shutdown" {
@@ -132,7 +146,13 @@ pub async fn handle(state: &Arc<State>, message: Value) {
             .out
             .raw(format!("pryx-runtime-ref: {count} calls handled\n").as_bytes());
     }
-    if state.options.slow_ms > 0 && method != "initialize" && method != "ping" {
+    if method == "initialize" && state.options.slow_init_ms > 0 {
+        let state = state.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(state.options.slow_init_ms)).await;
+            reply(&state, &response, crash).await;
+        });
+    } else if state.options.slow_ms > 0 && method != "initialize" && method != "ping" {
         let state = state.clone();
         tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(state.options.slow_ms)).await;

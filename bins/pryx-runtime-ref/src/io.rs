@@ -152,3 +152,32 @@ pub fn read_stdin() -> amc::UnboundedReceiver<Vec<u8>> {
         .expect("spawn the stdin thread");
     rx
 }
+
+/// `--record FILE`: every message received, appended as one JSON line and flushed at once, so
+/// a test can read what the host sent while the runtime runs.
+pub struct Record {
+    file: Option<std::fs::File>,
+}
+
+impl Record {
+    /// Opens `path` for appending; a file that cannot be opened only costs a warning.
+    pub fn open(path: &std::path::Path) -> Record {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path);
+        if let Err(e) = &file {
+            eprintln!("pryx-runtime-ref: cannot record to {}: {e}", path.display());
+        }
+        Record { file: file.ok() }
+    }
+
+    /// Appends `message`.
+    pub fn append(&mut self, message: &Value) {
+        if let Some(file) = self.file.as_mut() {
+            let mut line = message.to_string();
+            line.push('\n');
+            let _ = file.write_all(line.as_bytes());
+        }
+    }
+}

@@ -66,6 +66,13 @@ pub struct Options {
     /// A label that does nothing; tests use it to find their processes.
     #[arg(long)]
     pub tag: Option<String>,
+    /// Delay the answer to `initialize` by this many milliseconds (a slow start).
+    #[arg(long, env = "PRYX_REF_SLOW_INIT_MS", default_value_t = 0)]
+    pub slow_init_ms: u64,
+    /// Append every message received from the host, one JSON object per line, to this file
+    /// (tests read what the host sent: params of `initialize`, notifications, answers).
+    #[arg(long, env = "PRYX_REF_RECORD", value_name = "FILE")]
+    pub record: Option<PathBuf>,
     /// Log every call on stderr.
     #[arg(long, env = "PRYX_REF_VERBOSE")]
     pub verbose: bool,
@@ -112,6 +119,7 @@ async fn run(options: Options, fixture: fixture::Fixture) {
     if options.tick_ms > 0 {
         tokio::spawn(tick(out.clone(), Duration::from_millis(options.tick_ms)));
     }
+    let mut record = options.record.as_deref().map(io::Record::open);
     let mut lines = io::read_stdin();
     while let Some(line) = lines.recv().await {
         let Ok(text) = std::str::from_utf8(&line) else {
@@ -122,7 +130,12 @@ async fn run(options: Options, fixture: fixture::Fixture) {
             continue;
         }
         match serde_json::from_str::<Value>(text) {
-            Ok(message) => dispatch::handle(&state, message).await,
+            Ok(message) => {
+                if let Some(record) = record.as_mut() {
+                    record.append(&message);
+                }
+                dispatch::handle(&state, message).await
+            }
             Err(e) => eprintln!("pryx-runtime-ref: skipped a malformed line: {e}"),
         }
     }

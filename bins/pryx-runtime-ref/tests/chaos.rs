@@ -44,7 +44,9 @@ async fn sigkill_the_runtime_100_times_while_calls_flow() {
             tokio::spawn(async move {
                 while !stop.load(Ordering::Relaxed) {
                     let started = Instant::now();
-                    let result = bridge.call("debug.echo", Value::Int(1)).await;
+                    let result = bridge
+                        .call("debug.echo", Value::map([("n", Value::Int(1))]))
+                        .await;
                     let took = started.elapsed();
                     tally
                         .slowest_us

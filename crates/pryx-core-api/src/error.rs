@@ -69,6 +69,9 @@ pub enum CoreError {
         code: i64,
         /// The runtime's error message.
         message: String,
+        /// The runtime's error `data`, when it sent one (redacted before it leaves the host).
+        /// Boxed: it is rare, and keeps every `Result<_, CoreError>` small.
+        data: Option<Box<crate::value::Value>>,
     },
     /// The runtime has no model provider with this id.
     #[error("no model provider with id {id:?}")]

@@ -42,6 +42,11 @@ pub struct RuntimeStatus {
     pub restarts: u32,
     /// The last lines it wrote to stderr (most recent last), kept for diagnosis.
     pub last_stderr: Vec<String>,
+    /// What this runtime cannot do with this host, as stable ids (e.g. `config_reload`); empty
+    /// for a runtime that speaks the protocol. A runtime served in legacy mode
+    /// (`protocol_version: "legacy"`) lists what that mode costs.
+    #[serde(default)]
+    pub missing_features: Vec<String>,
 }
 
 impl RuntimeStatus {
@@ -55,6 +60,7 @@ impl RuntimeStatus {
             pid: None,
             restarts: 0,
             last_stderr: Vec::new(),
+            missing_features: Vec::new(),
         }
     }
 }
@@ -122,6 +128,8 @@ pub enum ChangeNotice {
     ConfigChanged {
         /// The new revision.
         revision: crate::config::Revision,
+        /// The top-level keys added, removed or changed by the write (names only).
+        changed: Vec<String>,
     },
     /// A skill was switched on or off.
     SkillToggled {

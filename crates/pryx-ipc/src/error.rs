@@ -100,11 +100,13 @@ impl From<IpcError> for CoreError {
                 method,
                 code: error.code,
                 message: error.message,
+                data: error.data.map(Box::new),
             },
             IpcError::BadResult { method, reason } => CoreError::RuntimeFailed {
                 method,
                 code: codes::INTERNAL_ERROR,
                 message: format!("invalid result: {reason}"),
+                data: None,
             },
             IpcError::Encode { method, reason } => {
                 CoreError::Internal(format!("cannot encode a call to {method}: {reason}"))
@@ -154,12 +156,27 @@ mod tests {
 
         let rpc = IpcError::Rpc {
             method: "x".into(),
-            error: Box::new(RpcError::new(-32004, "no such provider")),
+            error: Box::new(RpcError {
+                data: Some(pryx_core_api::Value::map([("field", "provider_id".into())])),
+                ..RpcError::new(-32004, "no such provider")
+            }),
         };
+        let core = CoreError::from(rpc);
         assert!(matches!(
-            CoreError::from(rpc),
+            core,
             CoreError::RuntimeFailed { code: -32004, .. }
         ));
+        // The runtime's `data` is kept, not dropped on the way to the caller.
+        let CoreError::RuntimeFailed {
+            data: Some(data), ..
+        } = core
+        else {
+            panic!("no data: {core:?}");
+        };
+        assert_eq!(
+            data.as_map().and_then(|m| m.get("field")),
+            Some(&pryx_core_api::Value::from("provider_id"))
+        );
 
         let closed = CoreError::from(IpcError::Closed {
             reason: "exited".into(),

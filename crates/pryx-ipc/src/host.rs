@@ -5,7 +5,7 @@
 //! feeds the telemetry sink; `log` goes to the host's log with the source marked. The updater and
 //! clipboard exist in the protocol but not in this host: they get a clear `-32001` error.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pryx_core_api::{
@@ -47,6 +47,8 @@ pub struct HostHandles {
 pub struct HostHandler {
     handles: HostHandles,
     approval_timeout: Duration,
+    /// Why approvals are refused right now (the host is stopping the runtime), if they are.
+    closing: Arc<Mutex<Option<String>>>,
 }
 
 impl HostHandler {
@@ -56,7 +58,30 @@ impl HostHandler {
         Self {
             handles,
             approval_timeout,
+            closing: Arc::default(),
         }
+    }
+
+    /// Denies every approval request still waiting, with `reason` (each gets its
+    /// `approval.resolved`, and the runtime the answer `{"approved": false, "reason": ...}`),
+    /// and denies new ones at once until [`HostHandler::reopen`]. Returns how many it denied.
+    pub fn deny_waiting(&self, reason: &str) -> usize {
+        *self.closing_reason() = Some(reason.to_owned());
+        let approvals = &self.handles.approvals;
+        approvals
+            .pending()
+            .iter()
+            .filter(|p| approvals.resolve(&p.id, false).is_ok())
+            .count()
+    }
+
+    /// Serves approval requests again (a new runtime was started).
+    pub fn reopen(&self) {
+        *self.closing_reason() = None;
+    }
+
+    fn closing_reason(&self) -> std::sync::MutexGuard<'_, Option<String>> {
+        self.closing.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn permission(&self, params: Params) -> Reply {
@@ -64,8 +89,12 @@ impl HostHandler {
             Ok(p) => p,
             Err(e) => return Reply::Now(Err(e)),
         };
+        if let Some(reason) = self.closing_reason().clone() {
+            return Reply::Now(Ok(denial(false, Some(reason))));
+        }
         let approvals = self.handles.approvals.clone();
         let timeout = self.approval_timeout;
+        let closing = self.closing.clone();
         Reply::later(async move {
             let request = ApprovalRequest {
                 session_id: p.session_id,
@@ -75,13 +104,23 @@ impl HostHandler {
                 args: p.args,
             };
             let decision = approvals.request(request, timeout).await;
-            Ok(Value::map([
-                ("approved", Value::Bool(decision.approved())),
-                (
-                    "timed_out",
-                    Value::Bool(decision == ApprovalDecision::TimedOut),
-                ),
-            ]))
+            // Denied because the host is stopping the runtime: say so.
+            let reason = match decision {
+                ApprovalDecision::Denied => {
+                    closing.lock().unwrap_or_else(|p| p.into_inner()).clone()
+                }
+                _ => None,
+            };
+            Ok(match reason {
+                Some(reason) => denial(false, Some(reason)),
+                None => Value::map([
+                    ("approved", Value::Bool(decision.approved())),
+                    (
+                        "timed_out",
+                        Value::Bool(decision == ApprovalDecision::TimedOut),
+                    ),
+                ]),
+            })
         })
     }
 
@@ -217,6 +256,17 @@ fn log(params: Params) -> Result<Value, RpcError> {
         }
     }
     Ok(empty())
+}
+
+/// `{"approved": false, "timed_out": ..., "reason": ...}`.
+fn denial(timed_out: bool, reason: Option<String>) -> Value {
+    let mut answer = Map::new();
+    answer.insert("approved".to_owned(), Value::Bool(false));
+    answer.insert("timed_out".to_owned(), Value::Bool(timed_out));
+    if let Some(reason) = reason {
+        answer.insert("reason".to_owned(), Value::from(reason));
+    }
+    Value::Map(answer)
 }
 
 fn empty() -> Value {

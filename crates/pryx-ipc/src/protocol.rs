@@ -12,7 +12,11 @@ use crate::peer::Peer;
 
 /// The protocol version this host speaks, `MAJOR.MINOR`. Peers are compatible when the major
 /// numbers are equal; a minor bump only adds optional methods and fields.
-pub const PROTOCOL_VERSION: &str = "1.0";
+pub const PROTOCOL_VERSION: &str = "1.1";
+
+/// What health shows as `protocol_version` for a runtime without `initialize`, served in the
+/// compatibility mode of `docs/ipc-protocol.md` §10.
+pub const LEGACY_PROTOCOL: &str = "legacy";
 
 /// Method names, both directions.
 pub mod methods {
@@ -40,7 +44,8 @@ pub mod methods {
     pub const SKILLS_CHANGED: &str = "skills.changed";
     /// Host → runtime, forwarded from a client: send a chat message.
     pub const CHAT_SEND: &str = "chat.send";
-    /// Host → runtime, forwarded from a client: answer an approval the runtime owns.
+    /// A client's answer to an approval. Answered by the host itself and never forwarded:
+    /// every approval is raised with `permission.request` and tracked by the host.
     pub const APPROVAL_RESOLVE: &str = "approval.resolve";
     /// Host → runtime, forwarded from a client: list sessions.
     pub const SESSIONS_LIST: &str = "sessions.list";
@@ -77,7 +82,6 @@ pub mod methods {
         ADMIN_PROVIDERS_LIST,
         ADMIN_PROVIDERS_MODELS,
         CHAT_SEND,
-        APPROVAL_RESOLVE,
         SESSIONS_LIST,
         SESSION_RESUME,
     ];
@@ -129,6 +133,16 @@ pub struct InitializeParams {
     pub host: PeerInfo,
     /// What it offers.
     pub capabilities: HostCapabilities,
+    /// *1.1:* the data directory (`~/.pryx`), when the host has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<String>,
+    /// *1.1:* the config file the host writes (`<data_dir>/config.yaml`), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_path: Option<String>,
+    /// *1.1:* the config's current revision (opaque; the one `config.changed` will name next
+    /// time it changes), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_revision: Option<String>,
 }
 
 /// What the runtime offers, answered to `initialize`. Every field is optional.
@@ -157,7 +171,8 @@ pub struct InitializeResult {
 /// `admin.providers.list` result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProvidersResult {
-    /// The providers.
+    /// The providers (`null` reads as none: Go runtimes encode an empty list so).
+    #[serde(deserialize_with = "null_as_empty")]
     pub providers: Vec<Provider>,
 }
 
@@ -171,14 +186,17 @@ pub struct ModelsParams {
 /// `admin.providers.models` result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelsResult {
-    /// Its models.
+    /// Its models (`null` reads as none).
+    #[serde(deserialize_with = "null_as_empty")]
     pub models: Vec<Model>,
 }
 
 /// `admin.mcp.list` result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct McpToolsResult {
-    /// The tools, named `<server>:<tool>`.
+    /// The tools, named `<server>:<tool>` (`null` reads as none: today's Go runtime answers
+    /// `{"tools": null}` when no MCP server is connected).
+    #[serde(deserialize_with = "null_as_empty")]
     pub tools: Vec<McpTool>,
 }
 
@@ -187,6 +205,9 @@ pub struct McpToolsResult {
 pub struct ConfigChangedParams {
     /// The config's new revision.
     pub revision: String,
+    /// *1.1:* the top-level keys the write added, removed or changed (names only).
+    #[serde(default)]
+    pub changed: Vec<String>,
 }
 
 /// `skills.changed` params.
@@ -218,13 +239,16 @@ pub struct PermissionRequestParams {
 }
 
 /// `permission.request` result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PermissionResult {
     /// Whether the action may go ahead.
     pub approved: bool,
     /// True when nobody answered in time (then `approved` is false).
     #[serde(default)]
     pub timed_out: bool,
+    /// *1.1:* why it was denied without a person deciding (e.g. the host is shutting down).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// `notification.show` params.
@@ -288,6 +312,15 @@ fn is_null(v: &Value) -> bool {
     matches!(v, Value::Null)
 }
 
+/// Reads a list that may be `null` (as Go encodes an empty slice) as an empty list.
+fn null_as_empty<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
+}
+
 /// The major number of a `MAJOR.MINOR` version.
 fn major(version: &str) -> Option<u64> {
     version.split('.').next()?.trim().parse().ok()
@@ -309,24 +342,34 @@ pub fn check_compatible(theirs: &str) -> Result<(), String> {
     }
 }
 
+/// How the handshake ended when the runtime can be served.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Handshake {
+    /// It answered `initialize` with a compatible version.
+    Agreed(InitializeResult),
+    /// It answered `initialize` with -32601 (method not found): a runtime that predates
+    /// protocol 1.0, served in legacy mode over the methods it implements.
+    Legacy {
+        /// Its error message, for the log.
+        message: String,
+    },
+}
+
 /// Runs the handshake: sends `initialize` and checks the answer.
 ///
-/// Fails with [`IpcError::Incompatible`] when the runtime does not know `initialize` or speaks
-/// another major version (restarting will not help), and with the transport's error otherwise.
+/// A runtime that does not know `initialize` is [`Handshake::Legacy`]. Fails with
+/// [`IpcError::Incompatible`] when it speaks another major version or answers nonsense
+/// (restarting will not help), and with the transport's error otherwise.
 pub async fn initialize(
     peer: &Peer,
     params: &InitializeParams,
     timeout: Duration,
-) -> Result<InitializeResult, IpcError> {
+) -> Result<Handshake, IpcError> {
     let result: InitializeResult = match peer.call(methods::INITIALIZE, params, timeout).await {
         Ok(result) => result,
         Err(IpcError::Rpc { error, .. }) if error.code == codes::METHOD_NOT_FOUND => {
-            return Err(IpcError::Incompatible {
-                reason: format!(
-                    "the runtime does not implement `initialize` ({}); it predates protocol {} \
-                     and must be upgraded",
-                    error.message, PROTOCOL_VERSION
-                ),
+            return Ok(Handshake::Legacy {
+                message: error.message,
             });
         }
         Err(IpcError::BadResult { reason, .. }) => {
@@ -338,7 +381,7 @@ pub async fn initialize(
     };
     check_compatible(&result.protocol_version)
         .map_err(|reason| IpcError::Incompatible { reason })?;
-    Ok(result)
+    Ok(Handshake::Agreed(result))
 }
 
 #[cfg(test)]

@@ -165,6 +165,9 @@ fn what_the_host_sends_validates() {
                 methods: methods::HOST_SERVED.iter().map(|m| m.to_string()).collect(),
                 max_frame_bytes: 8 << 20,
             },
+            data_dir: Some("/home/me/.pryx".into()),
+            config_path: Some("/home/me/.pryx/config.yaml".into()),
+            config_revision: Some("sha256:abc".into()),
         },
     ));
     for method in [
@@ -188,6 +191,7 @@ fn what_the_host_sends_validates() {
         methods::CONFIG_CHANGED,
         ConfigChangedParams {
             revision: "sha256:abc".into(),
+            changed: vec!["model_name".into()],
         },
     ));
     c.message(&notification(
@@ -204,10 +208,6 @@ fn what_the_host_sends_validates() {
     c.message(&request(
         methods::SESSION_RESUME,
         json!({"session_id": "s1"}),
-    ));
-    c.message(&request(
-        methods::APPROVAL_RESOLVE,
-        json!({"approval_id": "a1", "approved": true}),
     ));
 }
 
@@ -279,7 +279,8 @@ fn what_the_runtime_answers_and_sends_validates() {
     );
     c.result(methods::SESSIONS_LIST, &json!({"sessions": [{"id": "s1"}]}));
     c.result(methods::SESSION_RESUME, &json!({"session_id": "s1"}));
-    c.result(methods::APPROVAL_RESOLVE, &json!({}));
+    // Go runtimes encode an empty list as `null`; the host reads it as none.
+    c.result(methods::ADMIN_MCP_LIST, &json!({"tools": null}));
 
     c.message(&request(
         methods::PERMISSION_REQUEST,
@@ -380,6 +381,8 @@ async fn what_the_host_answers_validates() {
         ),
         (methods::LOG, json!({"level": "info", "message": "m"})),
         (methods::UPDATER_CHECK, json!({})),
+        (methods::UPDATER_INSTALL, json!({})),
+        (methods::CLIPBOARD_WRITE_TEXT, json!({"text": "x"})),
         (methods::CLIPBOARD_READ_TEXT, json!({})),
         ("no.such.method", json!({})),
     ];
@@ -397,6 +400,45 @@ async fn what_the_host_answers_validates() {
             outcome,
         });
     }
+    // While the host stops the runtime, approval requests are denied with a reason.
+    handler.deny_waiting("the host is shutting down");
+    let raw = RawValue::from_string(json!({"description": "x"}).to_string()).unwrap();
+    let Reply::Now(Ok(denied)) = handler.handle(methods::PERMISSION_REQUEST, Params(Some(raw)))
+    else {
+        panic!("a request while stopping is answered at once");
+    };
+    c.result(methods::PERMISSION_REQUEST, &denied);
+    let denied: PermissionResult = serde_json::from_value(serde_json::to_value(&denied).unwrap())
+        .expect("the denial has the documented shape");
+    assert!(!denied.approved);
+    assert_eq!(denied.reason.as_deref(), Some("the host is shutting down"));
+}
+
+#[test]
+fn the_schema_reserves_exactly_the_event_names_the_host_refuses() {
+    let c = Checker::new();
+    for reserved in pryx_ipc::host::RESERVED_EVENTS {
+        let name = if reserved.ends_with('.') {
+            format!("{reserved}anything")
+        } else {
+            (*reserved).to_owned()
+        };
+        c.not_message(
+            json!({"jsonrpc": "2.0", "method": "event.publish", "params": {"event": name}}),
+        );
+    }
+    c.message(&notification(
+        methods::EVENT_PUBLISH,
+        json!({"event": "healthy.tick"}),
+    ));
+}
+
+#[test]
+fn approval_resolve_is_answered_by_the_host_and_never_a_runtime_method() {
+    let schema: serde_json::Value = serde_json::from_str(SCHEMA).unwrap();
+    assert!(!schema["x-methods"].to_string().contains("approval.resolve"));
+    assert!(schema["$defs"].get("params:approval.resolve").is_none());
+    assert!(!methods::HOST_CALLS.contains(&methods::APPROVAL_RESOLVE));
 }
 
 #[test]

@@ -147,8 +147,14 @@ impl From<CoreError> for ApiError {
                 retry_after_secs: Some(secs),
                 ..
             } => api.with_header(header::RETRY_AFTER, secs.to_string()),
-            CoreError::RuntimeFailed { code, .. } => {
-                api.with_details(serde_json::json!({ "runtime_code": code }))
+            // The runtime's own `data` travels on, redacted like everything leaving the host.
+            CoreError::RuntimeFailed { code, data, .. } => {
+                let mut details = serde_json::json!({ "runtime_code": code });
+                if let Some(mut data) = data {
+                    pryx_core_api::config::redact_outbound(&mut data);
+                    details["runtime_data"] = serde_json::to_value(data).unwrap_or_default();
+                }
+                api.with_details(details)
             }
             _ => api,
         }
@@ -182,5 +188,44 @@ impl IntoResponse for ApiError {
             response.headers_mut().insert(name, value);
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod runtime_failed_tests {
+    use super::*;
+    use pryx_core_api::Value;
+
+    #[test]
+    fn the_runtimes_error_data_reaches_details_redacted() {
+        let data = Value::map([
+            ("api_key", Value::from("sk-live-0123456789abcdef")),
+            ("retry_in_s", Value::Int(30)),
+        ]);
+        let api = ApiError::from(CoreError::RuntimeFailed {
+            method: "chat.send".into(),
+            code: -32050,
+            message: "quota exceeded".into(),
+            data: Some(Box::new(data)),
+        });
+        assert_eq!(api.status(), StatusCode::BAD_GATEWAY);
+        let details = api.details.expect("details");
+        assert_eq!(details["runtime_code"], -32050);
+        assert_eq!(details["runtime_data"]["retry_in_s"], 30);
+        assert_eq!(
+            details["runtime_data"]["api_key"],
+            pryx_core_api::config::REDACTED
+        );
+        // Without data, only the code.
+        let api = ApiError::from(CoreError::RuntimeFailed {
+            method: "x".into(),
+            code: -32601,
+            message: "no".into(),
+            data: None,
+        });
+        assert_eq!(
+            api.details.unwrap(),
+            serde_json::json!({"runtime_code": -32601})
+        );
     }
 }

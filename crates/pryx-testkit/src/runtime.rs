@@ -127,6 +127,7 @@ impl FixtureRuntime {
             method: "sessions.get".into(),
             code: INVALID_PARAMS,
             message,
+            data: None,
         };
         let id = params
             .as_map()
@@ -208,6 +209,7 @@ impl RuntimeBridge for FixtureRuntime {
                 method: method.to_owned(),
                 code: METHOD_NOT_FOUND,
                 message: "method not found".into(),
+                data: None,
             }),
         }
     }
@@ -289,6 +291,7 @@ mod tests {
         let notices = [
             ChangeNotice::ConfigChanged {
                 revision: Revision("mem-2".into()),
+                changed: vec!["model_name".into()],
             },
             ChangeNotice::SkillToggled {
                 id: "a".into(),

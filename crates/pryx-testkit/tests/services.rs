@@ -30,7 +30,8 @@ async fn a_config_write_is_stored_announced_and_counted() {
     assert_eq!(
         adapters.runtime.notices(),
         [ChangeNotice::ConfigChanged {
-            revision: Revision("mem-2".into())
+            revision: Revision("mem-2".into()),
+            changed: vec!["model_name".into()],
         }]
     );
     assert_eq!(events.names(), ["config.changed"]);

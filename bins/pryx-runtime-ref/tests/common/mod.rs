@@ -17,6 +17,18 @@ use pryx_ipc::{HostHandles, RestartPolicy, SidecarBridge, SidecarConfig};
 /// The reference runtime built with these tests.
 pub const RUNTIME: &str = env!("CARGO_BIN_EXE_pryx-runtime-ref");
 
+/// The test sidecar that behaves like today's Go runtime (no `initialize`).
+pub const LEGACY: &str = env!("CARGO_BIN_EXE_pryx-runtime-legacy");
+
+/// The JSON lines in `path` (a `--record` or `--ask` file); none while it does not exist.
+pub fn json_lines(path: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect()
+}
+
 /// Records every event.
 #[derive(Default)]
 pub struct Events(pub Mutex<Vec<Event>>);

@@ -194,7 +194,7 @@ impl ConfigService {
             "config.changed",
             Value::map([
                 ("revision", Value::from(revision.0.clone())),
-                ("changed", Value::from(changed)),
+                ("changed", Value::from(changed.clone())),
             ]),
         ));
         // Best effort: a runtime that is down reloads the file when it starts anyway.
@@ -203,6 +203,7 @@ impl ConfigService {
             .runtime
             .notify(ChangeNotice::ConfigChanged {
                 revision: revision.clone(),
+                changed,
             })
             .await;
         Ok(view(ConfigSnapshot {

@@ -108,8 +108,10 @@ fn dispatch(shared: &Arc<Shared>, line: &str) {
                         let shared = shared.clone();
                         tokio::spawn(async move {
                             let outcome = fut.await;
-                            drop(permit);
+                            // Answer first: while the permit is held the answer counts as in
+                            // flight (see `Peer::answers_pending`).
                             shared.respond(Some(id), outcome);
+                            drop(permit);
                         });
                     }
                     Err(_) => shared.respond(

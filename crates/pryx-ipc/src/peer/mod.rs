@@ -248,6 +248,14 @@ impl Peer {
     pub fn pending_calls(&self) -> usize {
         self.shared.lock().calls.len()
     }
+
+    /// Whether answers to the other side's calls are still being worked on or not yet written
+    /// (e.g. a `permission.request` waiting for a person).
+    pub fn answers_pending(&self) -> bool {
+        let limit = self.shared.config.max_concurrent_requests.max(1);
+        self.shared.permits.available_permits() < limit
+            || self.shared.queued.load(Ordering::Relaxed) > 0
+    }
 }
 
 #[derive(Serialize)]

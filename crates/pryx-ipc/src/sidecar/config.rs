@@ -41,10 +41,17 @@ pub struct SidecarConfig {
     pub max_frame_bytes: usize,
     /// How many of its last stderr lines to keep for health. Default 50.
     pub stderr_lines: usize,
-    /// The host's name, sent in `initialize`.
+    /// The host's name, sent in `initialize`. Default `pryx-core`, the host binary's name.
     pub host_name: String,
     /// The host's version, sent in `initialize`.
     pub host_version: String,
+    /// The data directory, sent in `initialize` (protocol 1.1).
+    pub data_dir: Option<PathBuf>,
+    /// The config file the host writes, sent in `initialize` (protocol 1.1).
+    pub config_path: Option<PathBuf>,
+    /// The config's revision when the host started, sent in the first `initialize` (later
+    /// ones send the revision of the last `config.changed`).
+    pub config_revision: Option<String>,
 }
 
 impl SidecarConfig {
@@ -65,8 +72,11 @@ impl SidecarConfig {
             restart: RestartPolicy::default(),
             max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
             stderr_lines: 50,
-            host_name: "pryx-host".to_owned(),
+            host_name: "pryx-core".to_owned(),
             host_version: env!("CARGO_PKG_VERSION").to_owned(),
+            data_dir: None,
+            config_path: None,
+            config_revision: None,
         }
     }
 

@@ -10,15 +10,17 @@
 //! once with `runtime_unavailable`, with a retry hint only when it is coming back.
 
 mod config;
+pub mod legacy;
 mod liveness;
 mod process;
 mod status;
 mod stderr;
+mod stopping;
 mod supervisor;
 
 pub use config::{RestartPolicy, SidecarConfig};
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -31,6 +33,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
+use self::legacy::Legacy;
 use self::status::StatusCell;
 use self::stderr::StderrTail;
 use self::supervisor::Supervisor;
@@ -49,6 +52,8 @@ pub struct SidecarBridge {
     cell: Arc<StatusCell>,
     stop: CancellationToken,
     restart: Arc<Notify>,
+    /// The config revision last announced, sent in the next `initialize`.
+    revision: Arc<Mutex<Option<String>>>,
 }
 
 #[derive(Serialize)]
@@ -66,6 +71,7 @@ impl SidecarBridge {
         let stop = CancellationToken::new();
         let restart = Arc::new(Notify::new());
         let handler = Arc::new(HostHandler::new(host, config.approval_timeout));
+        let revision = Arc::new(Mutex::new(config.config_revision.clone()));
         let supervisor = Supervisor {
             config: config.clone(),
             cell: cell.clone(),
@@ -73,6 +79,7 @@ impl SidecarBridge {
             tail: StderrTail::new(config.stderr_lines),
             stop: stop.clone(),
             restart: restart.clone(),
+            revision: revision.clone(),
         };
         tokio::spawn(supervisor.run());
         Arc::new(SidecarBridge {
@@ -80,6 +87,7 @@ impl SidecarBridge {
             cell,
             stop,
             restart,
+            revision,
         })
     }
 
@@ -111,6 +119,12 @@ impl SidecarBridge {
     {
         let peer = self.ready_peer()?;
         Ok(peer.call(method, params, self.config.call_timeout).await?)
+    }
+
+    /// The connection and, for a runtime served in legacy mode, what it implements.
+    fn ready(&self) -> Result<(Peer, Option<Legacy>), IpcError> {
+        let peer = self.ready_peer()?;
+        Ok((peer, self.cell.read(|s| s.legacy)))
     }
 
     /// The connection, if the runtime is ready; otherwise why not, with a retry hint.
@@ -166,6 +180,9 @@ impl RuntimeBridge for SidecarBridge {
     }
 
     async fn providers(&self) -> Result<Vec<Provider>, CoreError> {
+        if let (peer, Some(legacy)) = self.ready()? {
+            return Ok(legacy.providers(&peer, self.config.call_timeout).await?);
+        }
         let result: ProvidersResult = self
             .request(methods::ADMIN_PROVIDERS_LIST, &NoParams {})
             .await?;
@@ -173,6 +190,15 @@ impl RuntimeBridge for SidecarBridge {
     }
 
     async fn provider_models(&self, provider_id: &str) -> Result<Vec<Model>, CoreError> {
+        if let (peer, Some(legacy)) = self.ready()? {
+            let timeout = self.config.call_timeout;
+            return legacy
+                .models(&peer, timeout, provider_id)
+                .await?
+                .ok_or_else(|| CoreError::ProviderNotFound {
+                    id: provider_id.to_owned(),
+                });
+        }
         let params = ModelsParams {
             provider_id: provider_id.to_owned(),
         };
@@ -196,12 +222,21 @@ impl RuntimeBridge for SidecarBridge {
     }
 
     async fn notify(&self, change: ChangeNotice) -> Result<(), CoreError> {
-        let peer = self.ready_peer()?;
+        if let ChangeNotice::ConfigChanged { revision, .. } = &change {
+            // Remembered even while the runtime is down: the next `initialize` names it.
+            *self.revision.lock().unwrap_or_else(|p| p.into_inner()) = Some(revision.0.clone());
+        }
+        let (peer, legacy) = self.ready()?;
+        if legacy.is_some() {
+            // A legacy runtime has no notifications (it would answer them as calls with id 0).
+            return Ok(());
+        }
         let sent = match change {
-            ChangeNotice::ConfigChanged { revision } => peer.notify(
+            ChangeNotice::ConfigChanged { revision, changed } => peer.notify(
                 methods::CONFIG_CHANGED,
                 &ConfigChangedParams {
                     revision: revision.0,
+                    changed,
                 },
             ),
             ChangeNotice::SkillToggled { id, enabled } => peer.notify(
@@ -218,12 +253,26 @@ impl RuntimeBridge for SidecarBridge {
                 method: method.to_owned(),
                 code: codes::INVALID_REQUEST,
                 message: format!("{method} is reserved for the host and cannot be forwarded"),
+                data: None,
             });
         }
-        // JSON-RPC params are structured: absent params travel as `{}`, never `null`.
+        // Params are always an object: absent params travel as `{}`, and anything else (a
+        // list, a string, a number) is refused here rather than sent to a runtime that
+        // cannot read it.
         let params = match params {
             Value::Null => Value::Map(Default::default()),
-            other => other,
+            map @ Value::Map(_) => map,
+            other => {
+                return Err(CoreError::RuntimeFailed {
+                    method: method.to_owned(),
+                    code: codes::INVALID_PARAMS,
+                    message: format!(
+                        "params of {method} must be an object (named params), not {}",
+                        kind(&other)
+                    ),
+                    data: None,
+                });
+            }
         };
         self.request(method, &params).await
     }
@@ -264,5 +313,17 @@ impl RuntimeBridge for SidecarBridge {
             })
             .await;
         Ok(reached.unwrap_or_else(|| self.cell.status()))
+    }
+}
+
+/// The JSON kind of a value, for messages.
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Int(_) | Value::Float(_) => "a number",
+        Value::String(_) => "a string",
+        Value::List(_) => "a list",
+        Value::Map(_) => "an object",
     }
 }

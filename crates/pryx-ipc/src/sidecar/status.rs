@@ -7,6 +7,7 @@ use std::time::Instant;
 use pryx_core_api::{Event, EventPublisher, RuntimeState, RuntimeStatus, Value};
 use tokio::sync::watch;
 
+use super::legacy::Legacy;
 use crate::peer::Peer;
 
 /// The status plus what the bridge needs to route calls.
@@ -18,6 +19,8 @@ pub(crate) struct Snapshot {
     pub(crate) peer: Option<Peer>,
     /// When the next restart is due, while `restarting`.
     pub(crate) retry_at: Option<Instant>,
+    /// Set while a runtime without `initialize` is served in legacy mode.
+    pub(crate) legacy: Option<Legacy>,
 }
 
 /// The single source of truth for the runtime's status.
@@ -36,11 +39,13 @@ impl StatusCell {
             pid: None,
             restarts: 0,
             last_stderr: Vec::new(),
+            missing_features: Vec::new(),
         };
         let (tx, _) = watch::channel(Snapshot {
             status,
             peer: None,
             retry_at: None,
+            legacy: None,
         });
         let cell = Self { tx, events };
         cell.announce(&cell.tx.borrow().status.clone());
@@ -136,5 +141,9 @@ pub(crate) fn status_value(status: &RuntimeStatus) -> Value {
         ),
         ("restarts", Value::Int(i64::from(status.restarts))),
         ("last_stderr", Value::from(status.last_stderr.clone())),
+        (
+            "missing_features",
+            Value::from(status.missing_features.clone()),
+        ),
     ])
 }

@@ -5,42 +5,47 @@
 
 use std::io;
 use std::process::ExitStatus;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use pryx_core_api::{RuntimeState, RuntimeStatus, Value};
+use pryx_core_api::{RuntimeState, RuntimeStatus};
 use tokio::process::Child;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::config::{RestartBudget, SidecarConfig};
+use super::legacy::Legacy;
 use super::liveness;
-use super::process::{self, SIGKILL, SIGTERM, signal_group};
+use super::process::{self, SIGKILL, signal_group};
 use super::status::StatusCell;
 use super::stderr::{self, StderrTail};
 use crate::error::IpcError;
-use crate::peer::{Handler, Peer, PeerConfig};
+use crate::host::HostHandler;
+use crate::peer::{Peer, PeerConfig};
 use crate::protocol::{
-    self, HostCapabilities, InitializeParams, PROTOCOL_VERSION, PeerInfo, methods,
+    self, Handshake, HostCapabilities, InitializeParams, LEGACY_PROTOCOL, PROTOCOL_VERSION,
+    PeerInfo, methods,
 };
 
 /// How long to wait for the last stderr lines after the runtime exits.
-const STDERR_DRAIN: Duration = Duration::from_millis(300);
+pub(super) const STDERR_DRAIN: Duration = Duration::from_millis(300);
 /// After stdout closes, how long to wait for the process to exit on its own.
 const EXIT_AFTER_EOF: Duration = Duration::from_millis(200);
-/// While stopping, how often to look whether the calls in flight have finished.
-const IN_FLIGHT_POLL: Duration = Duration::from_millis(5);
+/// How long the legacy-mode probe (`admin.providers.list`) may delay readiness at most.
+const LEGACY_PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Everything the supervisor task needs.
 pub(crate) struct Supervisor {
     pub(crate) config: Arc<SidecarConfig>,
     pub(crate) cell: Arc<StatusCell>,
-    pub(crate) handler: Arc<dyn Handler>,
+    pub(crate) handler: Arc<HostHandler>,
     pub(crate) tail: StderrTail,
     pub(crate) stop: CancellationToken,
     /// Fired by [`RuntimeBridge::restart`](pryx_core_api::RuntimeBridge::restart).
     pub(crate) restart: Arc<Notify>,
+    /// The config revision to name in `initialize`.
+    pub(crate) revision: Arc<Mutex<Option<String>>>,
 }
 
 /// How one run of the runtime ended.
@@ -56,11 +61,11 @@ enum Ended {
 }
 
 /// One running child and what belongs to it.
-struct Running {
-    child: Child,
-    pid: u32,
-    peer: Peer,
-    stderr: JoinHandle<()>,
+pub(super) struct Running {
+    pub(super) child: Child,
+    pub(super) pid: u32,
+    pub(super) peer: Peer,
+    pub(super) stderr: JoinHandle<()>,
 }
 
 impl Supervisor {
@@ -159,9 +164,11 @@ impl Supervisor {
 
     async fn run_once(&self, restarts: u32) -> Ended {
         let program = self.config.program.display().to_string();
+        self.handler.reopen();
         self.cell.update(|s| {
             s.peer = None;
             s.retry_at = None;
+            s.legacy = None;
             s.status = RuntimeStatus {
                 state: RuntimeState::Starting,
                 detail: Some(format!("starting {program}")),
@@ -170,6 +177,7 @@ impl Supervisor {
                 pid: None,
                 restarts,
                 last_stderr: Vec::new(),
+                missing_features: Vec::new(),
             };
         });
         let mut run = match self.spawn().await {
@@ -187,17 +195,18 @@ impl Supervisor {
                 self.after_exit(run, &detail).await;
                 return Ended::Crashed(format!("the runtime exited during the handshake ({detail})"));
             }
+            // No `shutdown` before the handshake is done (§5.5): end of input instead.
             _ = self.stop.cancelled() => {
-                self.stop_gracefully(run).await;
+                self.stop_before_handshake(run).await;
                 return Ended::Stopped;
             }
             _ = self.restart.notified() => {
-                self.stop_gracefully(run).await;
+                self.stop_before_handshake(run).await;
                 return Ended::RestartAsked;
             }
         };
-        let init = match handshake {
-            Ok(init) => init,
+        let handshake = match handshake {
+            Ok(handshake) => handshake,
             Err(IpcError::Incompatible { reason }) => {
                 self.kill(run, "the runtime is incompatible").await;
                 return Ended::Incompatible(reason);
@@ -207,22 +216,47 @@ impl Supervisor {
                 return Ended::Crashed(format!("the handshake failed: {e}"));
             }
         };
-        tracing::info!(
-            target: "pryx_ipc",
-            pid,
-            runtime = %init.runtime.name,
-            version = %init.runtime.version,
-            protocol = %init.protocol_version,
-            methods = ?init.capabilities.methods,
-            "runtime handshake done"
-        );
-        self.cell.update(|s| {
-            s.peer = Some(run.peer.clone());
-            s.status.state = RuntimeState::Ready;
-            s.status.detail = None;
-            s.status.version = Some(init.runtime.version.clone());
-            s.status.protocol_version = Some(init.protocol_version.clone());
-        });
+        let legacy = match handshake {
+            Handshake::Agreed(init) => {
+                tracing::info!(
+                    target: "pryx_ipc",
+                    pid,
+                    runtime = %init.runtime.name,
+                    version = %init.runtime.version,
+                    protocol = %init.protocol_version,
+                    methods = ?init.capabilities.methods,
+                    "runtime handshake done"
+                );
+                self.cell.update(|s| {
+                    s.peer = Some(run.peer.clone());
+                    s.status.state = RuntimeState::Ready;
+                    s.status.detail = None;
+                    s.status.version = Some(init.runtime.version.clone());
+                    s.status.protocol_version = Some(init.protocol_version.clone());
+                });
+                None
+            }
+            Handshake::Legacy { message } => {
+                let probe_timeout = self.config.call_timeout.min(LEGACY_PROBE_TIMEOUT);
+                let legacy = Legacy::probe(&run.peer, probe_timeout).await;
+                tracing::warn!(
+                    target: "pryx_ipc",
+                    pid,
+                    answer = %message,
+                    missing = ?legacy.missing_features(),
+                    "the runtime does not implement `initialize`; serving it in legacy mode"
+                );
+                self.cell.update(|s| {
+                    s.peer = Some(run.peer.clone());
+                    s.legacy = Some(legacy);
+                    s.status.state = RuntimeState::Ready;
+                    s.status.detail = Some(legacy.detail());
+                    s.status.protocol_version = Some(LEGACY_PROTOCOL.to_owned());
+                    s.status.missing_features = legacy.missing_features();
+                });
+                Some(legacy)
+            }
+        };
 
         let peer = run.peer.clone();
         let (interval, misses) = (self.config.ping_interval, self.config.ping_misses);
@@ -230,12 +264,12 @@ impl Supervisor {
             biased;
             _ = self.stop.cancelled() => {
                 self.cell.update(|s| s.peer = None);
-                self.stop_gracefully(run).await;
+                self.stop_gracefully(run, legacy.is_some(), "the host is shutting down").await;
                 Ended::Stopped
             }
             _ = self.restart.notified() => {
                 self.cell.update(|s| s.peer = None);
-                self.stop_gracefully(run).await;
+                self.stop_gracefully(run, legacy.is_some(), "the runtime is being restarted").await;
                 Ended::RestartAsked
             }
             status = run.child.wait() => {
@@ -269,6 +303,7 @@ impl Supervisor {
                 });
                 // Its calls in flight fail now, not at their timeouts.
                 run.peer.abandon_calls(format!("the runtime stopped answering ({detail})"));
+                self.handler.deny_waiting("the runtime stopped answering");
                 self.terminate(run).await;
                 Ended::Crashed(format!("the runtime stopped answering ({detail})"))
             }
@@ -292,7 +327,7 @@ impl Supervisor {
         let peer = Peer::spawn(
             stdout,
             stdin,
-            self.handler.clone(),
+            self.handler.clone() as Arc<dyn crate::peer::Handler>,
             PeerConfig {
                 max_frame_bytes: self.config.max_frame_bytes,
                 label: format!("runtime (pid {pid})"),
@@ -321,78 +356,22 @@ impl Supervisor {
                     .collect(),
                 max_frame_bytes: self.config.max_frame_bytes as u64,
             },
+            data_dir: self
+                .config
+                .data_dir
+                .as_ref()
+                .map(|p| p.display().to_string()),
+            config_path: self
+                .config
+                .config_path
+                .as_ref()
+                .map(|p| p.display().to_string()),
+            config_revision: self
+                .revision
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
         }
-    }
-
-    /// The child exited by itself: fail its calls, clean up its group, keep its last words.
-    async fn after_exit(&self, run: Running, detail: &str) {
-        run.peer.close(format!("the runtime exited ({detail})"));
-        signal_group(run.pid, SIGKILL);
-        let _ = tokio::time::timeout(STDERR_DRAIN, run.stderr).await;
-    }
-
-    /// Kills the child's group at once and reaps it.
-    async fn kill(&self, mut run: Running, reason: &str) {
-        run.peer.close(reason.to_owned());
-        signal_group(run.pid, SIGKILL);
-        let _ = run.child.start_kill();
-        let _ = run.child.wait().await;
-        let _ = tokio::time::timeout(STDERR_DRAIN, run.stderr).await;
-    }
-
-    /// Lets the calls in flight finish, asks the runtime to exit, all within `shutdown_grace`;
-    /// then SIGTERM, and SIGKILL after `kill_grace`. A hung runtime therefore costs at most
-    /// `shutdown_grace + kill_grace` (plus the stderr drain); one that exits when asked, no wait.
-    async fn stop_gracefully(&self, mut run: Running) {
-        let deadline = tokio::time::Instant::now() + self.config.shutdown_grace;
-        while run.peer.pending_calls() > 0
-            && !run.peer.is_closed()
-            && tokio::time::Instant::now() < deadline
-        {
-            tokio::time::sleep(IN_FLIGHT_POLL).await;
-        }
-        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        let exited = !left.is_zero() && {
-            let asked = run
-                .peer
-                .call::<_, Value>(methods::SHUTDOWN, &serde_json::json!({}), left)
-                .await;
-            matches!(asked, Ok(_) | Err(IpcError::Closed { .. }))
-                && tokio::time::timeout_at(deadline, run.child.wait())
-                    .await
-                    .is_ok()
-        };
-        if !exited {
-            tracing::warn!(target: "pryx_ipc", pid = run.pid, "runtime did not exit when asked; sending SIGTERM");
-            run.peer
-                .abandon_calls("the runtime did not stop when asked; the host is terminating it");
-            self.terminate(run).await;
-            return;
-        }
-        // Whatever it started in its group goes with it.
-        signal_group(run.pid, SIGKILL);
-        run.peer.close("the host shut the runtime down");
-        let _ = tokio::time::timeout(STDERR_DRAIN, run.stderr).await;
-    }
-
-    /// SIGTERM to the group, SIGKILL after `kill_grace`, then reap and drain stderr. The pipes
-    /// stay open until it is dead, so a runtime that ignores SIGTERM does not get away with
-    /// an end of input instead.
-    async fn terminate(&self, mut run: Running) {
-        signal_group(run.pid, SIGTERM);
-        if tokio::time::timeout(self.config.kill_grace, run.child.wait())
-            .await
-            .is_err()
-        {
-            tracing::warn!(target: "pryx_ipc", pid = run.pid, "runtime ignored SIGTERM; sending SIGKILL");
-            signal_group(run.pid, SIGKILL);
-            let _ = run.child.start_kill();
-            let _ = run.child.wait().await;
-        }
-        // Whatever it started in its group goes with it.
-        signal_group(run.pid, SIGKILL);
-        run.peer.close("the host terminated the runtime");
-        let _ = tokio::time::timeout(STDERR_DRAIN, run.stderr).await;
     }
 }
 
