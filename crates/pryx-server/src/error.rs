@@ -132,6 +132,17 @@ impl From<CoreError> for ApiError {
             CoreError::ConfigUnreadable { .. } | CoreError::Storage(_) | CoreError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
+            CoreError::UpdateNotConfigured { .. }
+            | CoreError::UpdateDowngradeRefused { .. }
+            | CoreError::NoUpdate { .. }
+            | CoreError::UpdateChanged { .. }
+            | CoreError::UpdateInProgress => StatusCode::CONFLICT,
+            CoreError::UpdatePlatformMissing { .. } => StatusCode::NOT_FOUND,
+            CoreError::UpdateUnavailable { .. }
+            | CoreError::UpdateSignatureInvalid { .. }
+            | CoreError::UpdateVersionMismatch { .. }
+            | CoreError::UpdateDownloadFailed { .. } => StatusCode::BAD_GATEWAY,
+            CoreError::UpdateInstallFailed { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let api = ApiError::new(status, code, message);
         match err {
@@ -149,6 +160,12 @@ impl From<CoreError> for ApiError {
             } => api.with_header(header::RETRY_AFTER, secs.to_string()),
             CoreError::RuntimeFailed { code, .. } => {
                 api.with_details(serde_json::json!({ "runtime_code": code }))
+            }
+            CoreError::UpdateDowngradeRefused { current, announced } => {
+                api.with_details(serde_json::json!({ "current": current, "announced": announced }))
+            }
+            CoreError::UpdateVersionMismatch { announced, signed } => {
+                api.with_details(serde_json::json!({ "announced": announced, "signed": signed }))
             }
             _ => api,
         }
