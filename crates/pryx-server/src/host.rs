@@ -7,6 +7,7 @@ use std::sync::Arc;
 use axum::Router;
 use pryx_core_api::{
     ApprovalService, ConfigStore, Ports, RuntimeBridge, Services, SkillRegistry, TelemetrySink,
+    Updater,
 };
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -91,6 +92,7 @@ impl Host {
             lifecycle: crate::ws::Lifecycle::default(),
             security: SecurityPolicy::new(AdminToken::generate()),
             listener: None,
+            updater: None,
         }
     }
 }
@@ -108,6 +110,7 @@ pub struct HostBuilder {
     lifecycle: crate::ws::Lifecycle,
     security: SecurityPolicy,
     listener: Option<std::net::TcpListener>,
+    updater: Option<Arc<dyn Updater>>,
 }
 
 impl HostBuilder {
@@ -162,6 +165,14 @@ impl HostBuilder {
         self
     }
 
+    /// Checks for and applies updates of the host through `updater` (default: none, and
+    /// `/api/v1/update` answers `update_not_configured`). An adapter like the others, given
+    /// apart from [`Adapters`] because a host may well have none.
+    pub fn updater(mut self, updater: Arc<dyn Updater>) -> Self {
+        self.updater = Some(updater);
+        self
+    }
+
     /// The admin token clients must present.
     pub fn admin_token(&self) -> &AdminToken {
         &self.security.token
@@ -183,7 +194,10 @@ impl HostBuilder {
         let approvals = self
             .approvals
             .unwrap_or_else(|| ApprovalService::new(hub.clone()));
-        let services = Services::with_approvals(ports, approvals, self.version);
+        let mut services = Services::with_approvals(ports, approvals, self.version);
+        if let Some(updater) = self.updater {
+            services = services.with_updater(updater);
+        }
         let security = Arc::new(Security::new(self.security, self.bind.port()));
         let state = Arc::new(AppContext {
             services: services.clone(),
