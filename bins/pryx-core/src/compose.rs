@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use pryx_core_api::{ApprovalService, RuntimeBridge, TelemetrySink};
+use pryx_core_api::{ApprovalService, RuntimeBridge, TelemetrySink, UpdateService};
 use pryx_ipc::{HostHandles, NoRuntime, SidecarBridge, SidecarConfig};
 use pryx_server::{
     Adapters, AdminToken, EventHub, Host, MIN_TOKEN_LEN, SecurityPolicy, StopSignals, bind_std,
@@ -69,6 +69,10 @@ pub async fn run(options: Options) -> Result<(), StartError> {
     let events = EventHub::new(EventHub::DEFAULT_CAPACITY);
     let approvals = ApprovalService::new(events.clone());
     let telemetry: Arc<dyn TelemetrySink> = Arc::new(NoopTelemetry);
+    // One update service for the API and (once pryx-ipc takes it in `HostHandles`) the
+    // runtime's `updater.*` calls, so one apply at a time holds across both.
+    let updater = Arc::new(updater(&options)?);
+    let updates = UpdateService::new(updater.clone());
     let runtime: Arc<dyn RuntimeBridge> = match &options.runtime {
         Some(program) => {
             let mut config = SidecarConfig::new(program).with_args(options.runtime_args.clone());
@@ -84,7 +88,6 @@ pub async fn run(options: Options) -> Result<(), StartError> {
         }
         None => Arc::new(NoRuntime::default()),
     };
-    let updater = Arc::new(updater(&options)?);
     let adapters = Adapters {
         config: Arc::new(FileConfigStore::new(&data_dir).with_revision_key(revision_key)),
         skills: Arc::new(SkillDirectories::new(roots, MachineProbe::from_process())),
@@ -97,7 +100,7 @@ pub async fn run(options: Options) -> Result<(), StartError> {
         .event_hub(events)
         .approvals(approvals)
         .security(policy)
-        .updater(updater.clone())
+        .updates(updates)
         .start()
         .await?;
     let bound = host.local_addr();

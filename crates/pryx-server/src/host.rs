@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::Router;
 use pryx_core_api::{
     ApprovalService, ConfigStore, Ports, RuntimeBridge, Services, SkillRegistry, TelemetrySink,
-    Updater,
+    UpdateService,
 };
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -92,7 +92,7 @@ impl Host {
             lifecycle: crate::ws::Lifecycle::default(),
             security: SecurityPolicy::new(AdminToken::generate()),
             listener: None,
-            updater: None,
+            updates: None,
         }
     }
 }
@@ -110,7 +110,7 @@ pub struct HostBuilder {
     lifecycle: crate::ws::Lifecycle,
     security: SecurityPolicy,
     listener: Option<std::net::TcpListener>,
-    updater: Option<Arc<dyn Updater>>,
+    updates: Option<UpdateService>,
 }
 
 impl HostBuilder {
@@ -165,11 +165,12 @@ impl HostBuilder {
         self
     }
 
-    /// Checks for and applies updates of the host through `updater` (default: none, and
-    /// `/api/v1/update` answers `update_not_configured`). An adapter like the others, given
-    /// apart from [`Adapters`] because a host may well have none.
-    pub fn updater(mut self, updater: Arc<dyn Updater>) -> Self {
-        self.updater = Some(updater);
+    /// Checks for and applies updates of the host through `updates` (default: none, and
+    /// `/api/v1/update` answers `update_not_configured`). Share the same service with the
+    /// runtime adapter (its `updater.*` calls) so one apply at a time holds across both. Given
+    /// apart from [`Adapters`] because a host may well have no updater.
+    pub fn updates(mut self, updates: UpdateService) -> Self {
+        self.updates = Some(updates);
         self
     }
 
@@ -195,8 +196,8 @@ impl HostBuilder {
             .approvals
             .unwrap_or_else(|| ApprovalService::new(hub.clone()));
         let mut services = Services::with_approvals(ports, approvals, self.version);
-        if let Some(updater) = self.updater {
-            services = services.with_updater(updater);
+        if let Some(updates) = self.updates {
+            services.update = updates;
         }
         let security = Arc::new(Security::new(self.security, self.bind.port()));
         let state = Arc::new(AppContext {

@@ -6,7 +6,9 @@ mod common;
 use std::sync::Arc;
 
 use common::{TestHost, error_code, json};
-use pryx_core_api::{CoreError, MockUpdater, UpdateApplied, UpdateInfo, UpdateRequest};
+use pryx_core_api::{
+    CoreError, MockUpdater, UpdateApplied, UpdateInfo, UpdateRequest, UpdateService,
+};
 use pryx_testkit::Fixture;
 
 fn info(available: Option<&str>) -> UpdateInfo {
@@ -20,7 +22,10 @@ fn info(available: Option<&str>) -> UpdateInfo {
 }
 
 async fn host_with(updater: MockUpdater) -> TestHost {
-    TestHost::start_custom(Fixture::default(), |b| b.updater(Arc::new(updater))).await
+    TestHost::start_custom(Fixture::default(), |b| {
+        b.updates(UpdateService::new(Arc::new(updater)))
+    })
+    .await
 }
 
 #[tokio::test]

@@ -95,7 +95,7 @@ fn stage(exe: &Path, binary: &[u8]) -> Result<tempfile::TempPath, UpdateError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        permissions.set_mode((permissions.mode() | 0o500) & 0o7755 & !0o6000);
+        permissions.set_mode((permissions.mode() | 0o500) & 0o1755);
     }
     std::fs::set_permissions(file.path(), permissions)
         .map_err(|e| io("cannot make the new binary executable", e))?;

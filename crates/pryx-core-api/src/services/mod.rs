@@ -52,7 +52,7 @@ pub struct Services {
     /// The ports themselves, for adapters that need to reach one (e.g. shutdown).
     pub ports: Ports,
     /// Check for and apply updates of the host ([`NoUpdater`] unless one is given with
-    /// [`Services::with_updater`]).
+    /// [`Services::with_updater`] or set here).
     pub update: UpdateService,
 }
 
