@@ -50,6 +50,10 @@ pub enum UpdateError {
         /// Running.
         current: String,
     },
+    /// An update was installed already and the process has not restarted yet; another swap
+    /// would replace the kept rollback copy with the not-yet-run new version.
+    #[error("{0} is installed already; it runs once the host restarts")]
+    RestartPending(String),
     /// The announced version is not the one asked for.
     #[error("asked for {expected}, announced {announced}")]
     Changed {
@@ -83,6 +87,7 @@ impl From<UpdateError> for CoreError {
             UpdateError::Download(reason) => CoreError::UpdateDownloadFailed { reason },
             UpdateError::Install(reason) => CoreError::UpdateInstallFailed { reason },
             UpdateError::UpToDate { current } => CoreError::NoUpdate { current },
+            UpdateError::RestartPending(_) => CoreError::UpdateInProgress,
             UpdateError::Changed {
                 expected,
                 announced,

@@ -102,6 +102,9 @@ impl TauriUpdater {
     }
 
     async fn apply_inner(&self, request: &UpdateRequest) -> Result<UpdateApplied, UpdateError> {
+        if let Some(done) = self.applied.borrow().as_ref() {
+            return Err(UpdateError::RestartPending(done.installed.clone()));
+        }
         let current = self.current()?;
         let (key, client, found) = self.announced().await?;
         let release = match found {

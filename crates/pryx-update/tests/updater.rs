@@ -96,6 +96,11 @@ async fn an_update_in_a_tar_gz_is_found_applied_and_runs_with_the_old_binary_kep
         updater.restart_requested().borrow().as_ref(),
         Some(&applied)
     );
+
+    // Until the restart, another apply must not swap again (the kept copy is the rollback).
+    let again = updater.apply(&UpdateRequest::default()).await.unwrap_err();
+    assert_eq!(again.code(), "update_in_progress", "{again}");
+    assert_eq!(install.run(&kept), "pryx-core 1.0.0");
 }
 
 #[tokio::test]
