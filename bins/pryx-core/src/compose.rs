@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use pryx_core_api::{ApprovalService, ConfigStore, RuntimeBridge, TelemetrySink};
+use pryx_core_api::{ApprovalService, ConfigStore, RuntimeBridge, TelemetrySink, UpdateService};
 use pryx_ipc::{HostHandles, NoRuntime, SidecarBridge, SidecarConfig};
 use pryx_server::{
     Adapters, AdminToken, EventHub, Host, MIN_TOKEN_LEN, SecurityPolicy, StopSignals, bind_std,
@@ -14,6 +14,7 @@ use pryx_store::{
     DataDir, FileConfigStore, MachineProbe, RevisionKey, SkillDirectories, SkillRoots, TokenFile,
 };
 use pryx_telemetry::NoopTelemetry;
+use pryx_update::{TauriUpdater, UpdaterConfig};
 
 use crate::options::Options;
 
@@ -69,6 +70,10 @@ pub async fn run(options: Options) -> Result<(), StartError> {
     let approvals = ApprovalService::new(events.clone());
     let telemetry: Arc<dyn TelemetrySink> = Arc::new(NoopTelemetry);
     let config_store = FileConfigStore::new(&data_dir).with_revision_key(revision_key);
+    // One update service for the API and (once pryx-ipc takes it in `HostHandles`) the
+    // runtime's `updater.*` calls, so one apply at a time holds across both.
+    let updater = Arc::new(updater(&options)?);
+    let updates = UpdateService::new(updater.clone());
     let runtime: Arc<dyn RuntimeBridge> = match &options.runtime {
         Some(program) => {
             let mut config = SidecarConfig::new(program).with_args(options.runtime_args.clone());
@@ -106,6 +111,7 @@ pub async fn run(options: Options) -> Result<(), StartError> {
         .event_hub(events)
         .approvals(approvals)
         .security(policy)
+        .updates(updates)
         .start()
         .await?;
     let bound = host.local_addr();
@@ -122,9 +128,68 @@ pub async fn run(options: Options) -> Result<(), StartError> {
     );
 
     tokio::spawn(signals.stop_on_signal(host.shutdown_handle()));
+    // An installed update stops the host the same clean way a signal does (requests in flight,
+    // the apply's own answer included, finish; the runtime is stopped), then the process
+    // becomes the new binary.
+    let mut installed = updater.restart_requested();
+    let stop = host.shutdown_handle();
+    tokio::spawn(async move {
+        if installed.wait_for(Option::is_some).await.is_ok() {
+            stop.shutdown();
+        }
+    });
     host.wait().await?;
     drop(lock); // removes runtime.port
+    if updater.restart_requested().borrow().is_some() {
+        return restart(&updater_executable()?);
+    }
     Ok(())
+}
+
+/// The updater: the build's endpoints and key unless `--update-endpoint` / `--update-pubkey`
+/// (or their environment variables) replace them; the binary to replace is this one, resolved
+/// now, before any swap could make the running process's path point at the kept copy.
+fn updater(options: &Options) -> Result<TauriUpdater, StartError> {
+    let config = UpdaterConfig::new(env!("CARGO_PKG_VERSION"), updater_executable()?)
+        .with_endpoints(options.update_endpoints.clone())
+        .with_pubkey(options.update_pubkey.clone());
+    let updater = TauriUpdater::new(config);
+    if let Some(problem) = updater.problem() {
+        tracing::info!(%problem, "updates are off");
+    }
+    Ok(updater)
+}
+
+/// This program's path, resolved once: after a swap, the running process's own path may
+/// name the kept old copy.
+fn updater_executable() -> Result<PathBuf, StartError> {
+    static EXE: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    EXE.get_or_init(|| std::env::current_exe().ok())
+        .clone()
+        .ok_or_else(|| "cannot find this program's own path, needed to update it".into())
+}
+
+/// Becomes the updated binary with the same arguments: `exec` on Unix (same process id, so a
+/// service manager sees one process throughout), a new process on other systems.
+fn restart(executable: &std::path::Path) -> Result<(), StartError> {
+    tracing::info!(exe = %executable.display(), "restarting into the updated binary");
+    let mut command = pryx_update::restart_command(executable);
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt as _;
+        let err = command.exec();
+        Err(format!(
+            "the update is installed but restarting into {} failed: {err}; start it by hand (the previous binary is kept as {})",
+            executable.display(),
+            pryx_update::kept_path(executable).display()
+        )
+        .into())
+    }
+    #[cfg(not(unix))]
+    {
+        command.spawn()?;
+        Ok(())
+    }
 }
 
 /// `--data-dir`, else `PRYX_HOME` (folded into the flag by clap), else `~/.pryx`.

@@ -106,6 +106,25 @@ pub struct Options {
     #[arg(long, env = "PRYX_RUNTIME_KILL_GRACE_MS", default_value_t = 1_000)]
     pub runtime_kill_grace_ms: u64,
 
+    /// Where to look for updates of this binary: a Tauri-format manifest URL (`{{target}}`,
+    /// `{{arch}}`, `{{current_version}}`, `{{bundle_type}}` are filled in), tried in order.
+    /// Repeatable; replaces the built-in endpoint. https://, or http:// to this machine only.
+    /// Deliberately not read from config.yaml: nothing the admin API writes picks the source
+    /// of the code this host runs.
+    #[arg(
+        long = "update-endpoint",
+        value_name = "URL",
+        env = "PRYX_UPDATE_ENDPOINT",
+        value_delimiter = ','
+    )]
+    pub update_endpoints: Vec<String>,
+
+    /// The public key updates must be signed with: the contents of the .pub file made by
+    /// `tauri signer generate` (or a minisign public key). Replaces the built-in key; without
+    /// any, updates are off (never unsigned).
+    #[arg(long, env = "PRYX_UPDATE_PUBKEY", value_name = "KEY")]
+    pub update_pubkey: Option<String>,
+
     /// Worker threads for the async runtime [default: 2, or fewer on a 1-core machine].
     #[arg(long, env = "PRYX_WORKER_THREADS")]
     pub threads: Option<usize>,

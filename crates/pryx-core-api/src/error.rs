@@ -103,6 +103,82 @@ pub enum CoreError {
         /// How to configure one.
         reason: String,
     },
+    /// The host has no usable updater: no public key, no endpoint, or no updater at all. Never
+    /// an unsigned update instead.
+    #[error("updates are not configured: {reason}")]
+    UpdateNotConfigured {
+        /// What is missing and how to provide it.
+        reason: String,
+    },
+    /// No update endpoint gave a usable answer (down, an HTTP error, a malformed manifest).
+    #[error("no update endpoint answered usably: {reason}")]
+    UpdateUnavailable {
+        /// What each endpoint did.
+        reason: String,
+    },
+    /// The manifest has no entry for this platform.
+    #[error("the update manifest has no entry for platform {platform:?}")]
+    UpdatePlatformMissing {
+        /// The platform keys looked for, e.g. `linux-x86_64-bin` or `linux-x86_64`.
+        platform: String,
+    },
+    /// The artifact's signature is missing, malformed, made by another key or does not match
+    /// the downloaded bytes. Nothing was installed.
+    #[error("the update's signature is not valid: {reason}")]
+    UpdateSignatureInvalid {
+        /// Why.
+        reason: String,
+    },
+    /// The signature is valid but its trusted comment does not name the announced version
+    /// (an old, validly signed artifact served as a new one). Nothing was installed.
+    #[error("the update announces version {announced} but its signature vouches for {signed}")]
+    UpdateVersionMismatch {
+        /// The version the manifest announces.
+        announced: String,
+        /// What the signature's trusted comment names.
+        signed: String,
+    },
+    /// The announced version is lower than the running one and no downgrade was asked for.
+    #[error(
+        "the update endpoint announces {announced}, older than the running {current}; a downgrade must be asked for explicitly"
+    )]
+    UpdateDowngradeRefused {
+        /// The running version.
+        current: String,
+        /// The announced version.
+        announced: String,
+    },
+    /// The artifact could not be downloaded whole (truncated, too large, too slow, HTTP error).
+    /// Nothing was installed.
+    #[error("the update could not be downloaded: {reason}")]
+    UpdateDownloadFailed {
+        /// Why.
+        reason: String,
+    },
+    /// The verified artifact could not be installed (no binary in the archive, the new binary
+    /// does not run, the swap failed). The running binary is unchanged.
+    #[error("the update could not be installed: {reason}")]
+    UpdateInstallFailed {
+        /// Why.
+        reason: String,
+    },
+    /// There is nothing to apply: the running version is the announced one (or newer).
+    #[error("no update to apply: {current} is up to date")]
+    NoUpdate {
+        /// The running version.
+        current: String,
+    },
+    /// The announced version is not the one the caller asked to apply.
+    #[error("asked to apply {expected} but the update endpoint now announces {announced}")]
+    UpdateChanged {
+        /// The version asked for.
+        expected: String,
+        /// The version announced now (or `none`).
+        announced: String,
+    },
+    /// Another update is being applied right now.
+    #[error("an update is already being applied")]
+    UpdateInProgress,
 }
 
 impl CoreError {
@@ -124,6 +200,17 @@ impl CoreError {
             CoreError::Storage(_) => "storage_error",
             CoreError::Internal(_) => "internal_error",
             CoreError::RuntimeNotConfigured { .. } => "runtime_not_configured",
+            CoreError::UpdateNotConfigured { .. } => "update_not_configured",
+            CoreError::UpdateUnavailable { .. } => "update_unavailable",
+            CoreError::UpdatePlatformMissing { .. } => "update_platform_missing",
+            CoreError::UpdateSignatureInvalid { .. } => "update_signature_invalid",
+            CoreError::UpdateVersionMismatch { .. } => "update_version_mismatch",
+            CoreError::UpdateDowngradeRefused { .. } => "update_downgrade_refused",
+            CoreError::UpdateDownloadFailed { .. } => "update_download_failed",
+            CoreError::UpdateInstallFailed { .. } => "update_install_failed",
+            CoreError::NoUpdate { .. } => "no_update",
+            CoreError::UpdateChanged { .. } => "update_changed",
+            CoreError::UpdateInProgress => "update_in_progress",
         }
     }
 }

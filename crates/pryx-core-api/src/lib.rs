@@ -3,9 +3,10 @@
 //! The domain of Pryx host, free of any transport, file format or process:
 //!
 //! - [`value`]: the format-neutral data tree configs and payloads are made of;
-//! - [`config`], [`skills`], [`runtime`], [`health`], [`event`], [`telemetry`]: domain types;
+//! - [`config`], [`skills`], [`runtime`], [`health`], [`event`], [`telemetry`], [`update`]:
+//!   domain types;
 //! - [`ports`]: the traits adapters implement — [`ConfigStore`], [`SkillRegistry`],
-//!   [`RuntimeBridge`], [`TelemetrySink`] and [`EventPublisher`];
+//!   [`RuntimeBridge`], [`TelemetrySink`], [`EventPublisher`] and [`Updater`];
 //! - [`services`]: the use cases transports call, built over one set of [`Ports`];
 //! - [`error`]: the one error enum, with stable codes.
 //!
@@ -20,6 +21,7 @@ pub mod runtime;
 pub mod services;
 pub mod skills;
 pub mod telemetry;
+pub mod update;
 pub mod value;
 
 pub use config::{
@@ -28,16 +30,20 @@ pub use config::{
 pub use error::CoreError;
 pub use event::Event;
 pub use health::{Health, HostState, PortHealth, PortState, PortsHealth};
-pub use ports::{ConfigStore, EventPublisher, RuntimeBridge, SkillRegistry, TelemetrySink};
+pub use ports::{
+    ConfigStore, EventPublisher, RuntimeBridge, SkillRegistry, TelemetrySink, Updater,
+};
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::{
     MockConfigStore, MockEventPublisher, MockRuntimeBridge, MockSkillRegistry, MockTelemetrySink,
+    MockUpdater,
 };
 pub use runtime::{ChangeNotice, McpTool, Model, Provider, RuntimeState, RuntimeStatus};
 pub use services::{
-    ApprovalDecision, ApprovalRequest, ApprovalService, ConfigService, HealthService,
-    PendingApproval, Ports, RuntimeService, Services, SkillService,
+    ApprovalDecision, ApprovalRequest, ApprovalService, ConfigService, HealthService, NoUpdater,
+    PendingApproval, Ports, RuntimeService, Services, SkillService, UpdateService,
 };
 pub use skills::{Skill, SkillRequirements, SkillSource};
 pub use telemetry::{TelemetryKind, TelemetryRecord};
+pub use update::{UpdateApplied, UpdateInfo, UpdateRequest};
 pub use value::{Map, Value};

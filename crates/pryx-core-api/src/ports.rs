@@ -11,6 +11,7 @@ use crate::health::PortHealth;
 use crate::runtime::{ChangeNotice, McpTool, Model, Provider, RuntimeStatus};
 use crate::skills::Skill;
 use crate::telemetry::TelemetryRecord;
+use crate::update::{UpdateApplied, UpdateInfo, UpdateRequest};
 use crate::value::Value;
 
 /// Where the config document lives.
@@ -101,4 +102,22 @@ pub trait TelemetrySink: Send + Sync + 'static {
 pub trait EventPublisher: Send + Sync + 'static {
     /// Publishes an event.
     fn publish(&self, event: Event);
+}
+
+/// Where updates of the host itself come from and how they are installed.
+///
+/// Promises: nothing unsigned is ever installed — an adapter without a trusted public key
+/// fails every call with [`CoreError::UpdateNotConfigured`]; `apply` verifies the artifact's
+/// signature before anything else and, when it fails for any reason, leaves the installed
+/// binary as it was; a version lower than the running one is refused unless
+/// `allow_downgrade` is asked for.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait Updater: Send + Sync + 'static {
+    /// Asks the update endpoints what they announce for this platform.
+    async fn check(&self, request: &UpdateRequest) -> Result<UpdateInfo, CoreError>;
+    /// Downloads the announced artifact, verifies it and installs it in place of the running
+    /// binary, keeping the previous one. The process keeps running the old code until it is
+    /// restarted; the answer says whether that is needed.
+    async fn apply(&self, request: &UpdateRequest) -> Result<UpdateApplied, CoreError>;
 }

@@ -132,6 +132,17 @@ impl From<CoreError> for ApiError {
             CoreError::ConfigUnreadable { .. } | CoreError::Storage(_) | CoreError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
+            CoreError::UpdateNotConfigured { .. }
+            | CoreError::UpdateDowngradeRefused { .. }
+            | CoreError::NoUpdate { .. }
+            | CoreError::UpdateChanged { .. }
+            | CoreError::UpdateInProgress => StatusCode::CONFLICT,
+            CoreError::UpdatePlatformMissing { .. } => StatusCode::NOT_FOUND,
+            CoreError::UpdateUnavailable { .. }
+            | CoreError::UpdateSignatureInvalid { .. }
+            | CoreError::UpdateVersionMismatch { .. }
+            | CoreError::UpdateDownloadFailed { .. } => StatusCode::BAD_GATEWAY,
+            CoreError::UpdateInstallFailed { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let api = ApiError::new(status, code, message);
         match err {
@@ -155,6 +166,12 @@ impl From<CoreError> for ApiError {
                     details["runtime_data"] = serde_json::to_value(data).unwrap_or_default();
                 }
                 api.with_details(details)
+            }
+            CoreError::UpdateDowngradeRefused { current, announced } => {
+                api.with_details(serde_json::json!({ "current": current, "announced": announced }))
+            }
+            CoreError::UpdateVersionMismatch { announced, signed } => {
+                api.with_details(serde_json::json!({ "announced": announced, "signed": signed }))
             }
             _ => api,
         }

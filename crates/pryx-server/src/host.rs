@@ -7,6 +7,7 @@ use std::sync::Arc;
 use axum::Router;
 use pryx_core_api::{
     ApprovalService, ConfigStore, Ports, RuntimeBridge, Services, SkillRegistry, TelemetrySink,
+    UpdateService,
 };
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -91,6 +92,7 @@ impl Host {
             lifecycle: crate::ws::Lifecycle::default(),
             security: SecurityPolicy::new(AdminToken::generate()),
             listener: None,
+            updates: None,
         }
     }
 }
@@ -108,6 +110,7 @@ pub struct HostBuilder {
     lifecycle: crate::ws::Lifecycle,
     security: SecurityPolicy,
     listener: Option<std::net::TcpListener>,
+    updates: Option<UpdateService>,
 }
 
 impl HostBuilder {
@@ -162,6 +165,15 @@ impl HostBuilder {
         self
     }
 
+    /// Checks for and applies updates of the host through `updates` (default: none, and
+    /// `/api/v1/update` answers `update_not_configured`). Share the same service with the
+    /// runtime adapter (its `updater.*` calls) so one apply at a time holds across both. Given
+    /// apart from [`Adapters`] because a host may well have no updater.
+    pub fn updates(mut self, updates: UpdateService) -> Self {
+        self.updates = Some(updates);
+        self
+    }
+
     /// The admin token clients must present.
     pub fn admin_token(&self) -> &AdminToken {
         &self.security.token
@@ -183,7 +195,10 @@ impl HostBuilder {
         let approvals = self
             .approvals
             .unwrap_or_else(|| ApprovalService::new(hub.clone()));
-        let services = Services::with_approvals(ports, approvals, self.version);
+        let mut services = Services::with_approvals(ports, approvals, self.version);
+        if let Some(updates) = self.updates {
+            services.update = updates;
+        }
         let security = Arc::new(Security::new(self.security, self.bind.port()));
         let state = Arc::new(AppContext {
             services: services.clone(),

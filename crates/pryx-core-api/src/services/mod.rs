@@ -6,16 +6,20 @@ mod config;
 mod health;
 mod runtime;
 mod skills;
+mod update;
 
 pub use approvals::{ApprovalDecision, ApprovalRequest, ApprovalService, PendingApproval};
 pub use config::ConfigService;
 pub use health::HealthService;
 pub use runtime::RuntimeService;
 pub use skills::SkillService;
+pub use update::{NoUpdater, UpdateService};
 
 use std::sync::Arc;
 
-use crate::ports::{ConfigStore, EventPublisher, RuntimeBridge, SkillRegistry, TelemetrySink};
+use crate::ports::{
+    ConfigStore, EventPublisher, RuntimeBridge, SkillRegistry, TelemetrySink, Updater,
+};
 
 /// The adapters a host is composed of, one per port.
 #[derive(Clone)]
@@ -47,6 +51,9 @@ pub struct Services {
     pub approvals: ApprovalService,
     /// The ports themselves, for adapters that need to reach one (e.g. shutdown).
     pub ports: Ports,
+    /// Check for and apply updates of the host ([`NoUpdater`] unless one is given with
+    /// [`Services::with_updater`] or set here).
+    pub update: UpdateService,
 }
 
 impl Services {
@@ -70,6 +77,13 @@ impl Services {
             runtime: RuntimeService::new(ports.runtime.clone()),
             health: HealthService::new(ports.clone(), version.into()),
             ports,
+            update: UpdateService::default(),
         }
+    }
+
+    /// The same services, with updates checked and applied through `updater`.
+    pub fn with_updater(mut self, updater: Arc<dyn Updater>) -> Self {
+        self.update = UpdateService::new(updater);
+        self
     }
 }

@@ -7,6 +7,7 @@ mod health;
 mod runtime;
 mod skills;
 mod tui_compat;
+mod update;
 
 use std::sync::Arc;
 
@@ -52,7 +53,8 @@ pub(crate) type AppState = Arc<AppContext>;
         (name = "host", description = "Host health and metadata"),
         (name = "config", description = "The runtime's config.yaml, with optimistic concurrency"),
         (name = "skills", description = "Skills found on this machine and their enabled state"),
-        (name = "runtime", description = "What the agent runtime offers (answered by the runtime)")
+        (name = "runtime", description = "What the agent runtime offers (answered by the runtime)"),
+        (name = "update", description = "Updates of the host itself, signed and verified")
     )
 )]
 struct ApiDoc;
@@ -117,6 +119,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(runtime::list_provider_models))
         .routes(routes!(runtime::list_mcp_tools))
         .routes(routes!(runtime::restart_runtime))
+        .routes(routes!(update::check_update))
+        .routes(routes!(update::apply_update))
         .merge(crate::ws::routes())
         .route("/api/v1/openapi.json", get(openapi_json))
         .route_layer(axum::middleware::from_fn(require_auth));
