@@ -15,7 +15,7 @@ use crate::watch::WatchArgs;
 /// running, 4 a token problem, 5 not found, 6 a conflict, 7 invalid, 8 the agent runtime, 9 a
 /// feature this host lacks, 10 problems found.
 #[derive(Debug, Parser)]
-#[command(name = "pryx", version, about, long_about, args_conflicts_with_subcommands = true)]
+#[command(name = "pryx", version, about, long_about)]
 pub struct Cli {
     /// The data directory: config.yaml, skills, admin.token, host.lock [default: ~/.pryx].
     #[arg(long, global = true, env = "PRYX_HOME", value_name = "DIR")]
