@@ -87,7 +87,10 @@ impl ApiClient {
                 .header(header::CONTENT_TYPE, content_type)
                 .body(body.to_string());
         }
-        let response = request.send().await.map_err(|e| unreachable(self.addr, &e))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| unreachable(self.addr, &e))?;
         let status = response.status();
         let etag = response
             .headers()
@@ -157,9 +160,9 @@ pub fn api_failure(status: StatusCode, body: &Json, path: &str) -> Failure {
             "`pryx status` shows the runtime's state; `pryx runtime restart` starts it again"
                 .into(),
         ),
-        (_, "runtime_not_configured") => Some(
-            "start the host with a runtime: `pryx stop && pryx --runtime <program>`".into(),
-        ),
+        (_, "runtime_not_configured") => {
+            Some("start the host with a runtime: `pryx stop && pryx --runtime <program>`".into())
+        }
         _ => None,
     };
     failure
@@ -186,6 +189,9 @@ mod tests {
             assert_eq!((failure.exit, failure.code.as_str()), (exit, code));
         }
         let bare = api_failure(StatusCode::BAD_GATEWAY, &Json::Null, "/x");
-        assert_eq!((bare.exit, bare.code.as_str()), (Exit::Runtime, "http_error"));
+        assert_eq!(
+            (bare.exit, bare.code.as_str()),
+            (Exit::Runtime, "http_error")
+        );
     }
 }

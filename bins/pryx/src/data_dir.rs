@@ -46,7 +46,10 @@ pub fn trusted_token(dir: &Path) -> Result<String, Failure> {
             "token_unsafe",
             format!("refusing {}: {why}", path.display()),
         )
-        .with_fix(format!("chmod 600 {} (or run `pryx doctor --fix`)", path.display())));
+        .with_fix(format!(
+            "chmod 600 {} (or run `pryx doctor --fix`)",
+            path.display()
+        )));
     }
     match admin_token(dir) {
         Ok(Some(token)) => Ok(token),
@@ -73,7 +76,10 @@ pub fn untrusted_file(path: &Path) -> Option<String> {
     }
     let me = current_uid();
     if meta.uid() != me {
-        return Some(format!("it is owned by uid {}, not by you (uid {me})", meta.uid()));
+        return Some(format!(
+            "it is owned by uid {}, not by you (uid {me})",
+            meta.uid()
+        ));
     }
     if meta.mode() & 0o022 != 0 {
         return Some(format!(

@@ -145,7 +145,9 @@ mod tests {
         for (exit, code) in codes {
             assert_eq!(exit.code(), code, "{exit:?}");
         }
-        let json = Failure::new(Exit::NoHost, "no_host", "none").with_fix("pryx").to_json();
+        let json = Failure::new(Exit::NoHost, "no_host", "none")
+            .with_fix("pryx")
+            .to_json();
         assert_eq!(json["error"]["exit_code"], 3);
         assert_eq!(json["error"]["fix"], "pryx");
     }

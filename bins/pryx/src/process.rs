@@ -55,9 +55,9 @@ pub fn find(dir: &Path) -> Option<RunningHost> {
     if !is_alive(pid) || !is_pryx_core(pid) {
         return None;
     }
-    let addr = record.addr.or_else(|| {
-        read_port_file(dir).map(|port| SocketAddr::from(([127, 0, 0, 1], port)))
-    })?;
+    let addr = record
+        .addr
+        .or_else(|| read_port_file(dir).map(|port| SocketAddr::from(([127, 0, 0, 1], port))))?;
     Some(RunningHost { pid, addr })
 }
 

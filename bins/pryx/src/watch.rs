@@ -78,7 +78,8 @@ pub async fn run(args: WatchArgs, ctx: &Ctx) -> Outcome {
     let mut position = Position::default();
     let mut backoff = BACKOFF_START;
     loop {
-        let token = data_dir::admin_token(data_dir).map_err(|m| Failure::new(Exit::Auth, "token_unreadable", m))?;
+        let token = data_dir::admin_token(data_dir)
+            .map_err(|m| Failure::new(Exit::Auth, "token_unreadable", m))?;
         let request = request(&base, &args.events, &position, token.as_deref())
             .map_err(|m| Failure::new(Exit::Auth, "token_unusable", m))?;
         match connection(request, &args, &mut position, stop.clone()).await? {

@@ -40,7 +40,13 @@ pub async fn run(ctx: &Ctx, args: ChatArgs) -> Outcome {
         .map_err(|m| Failure::new(Exit::Auth, "token_unusable", m))?;
     let (mut ws, _) = tokio_tungstenite::connect_async(request)
         .await
-        .map_err(|e| Failure::new(Exit::NoHost, "ws_failed", format!("cannot connect to /ws: {e}")))?;
+        .map_err(|e| {
+            Failure::new(
+                Exit::NoHost,
+                "ws_failed",
+                format!("cannot connect to /ws: {e}"),
+            )
+        })?;
 
     let send = json!({"type": "request", "id": "chat", "method": "chat.send",
         "params": {"content": args.message, "session_id": session}});
@@ -64,7 +70,11 @@ pub async fn run(ctx: &Ctx, args: ChatArgs) -> Outcome {
             Some(Ok(Message::Text(text))) => text,
             Some(Ok(_)) => continue,
             Some(Err(_)) | None => {
-                return Err(Failure::new(Exit::NoHost, "host_gone", "the host closed the connection"));
+                return Err(Failure::new(
+                    Exit::NoHost,
+                    "host_gone",
+                    "the host closed the connection",
+                ));
             }
         };
         let frame: Json = serde_json::from_str(&text).unwrap_or_default();
@@ -76,11 +86,23 @@ pub async fn run(ctx: &Ctx, args: ChatArgs) -> Outcome {
             }
             "response" => {
                 if !frame["error"].is_null() && !ctx.out.json {
-                    eprintln!("pryx chat: the host says: {}", cell(&frame["error"]["message"]));
+                    eprintln!(
+                        "pryx chat: the host says: {}",
+                        cell(&frame["error"]["message"])
+                    );
                 }
             }
             "event" => {
-                let done = on_event(ctx, &args, &session, &frame, &mut transcript, &mut ws, &mut stdin).await?;
+                let done = on_event(
+                    ctx,
+                    &args,
+                    &session,
+                    &frame,
+                    &mut transcript,
+                    &mut ws,
+                    &mut stdin,
+                )
+                .await?;
                 if done {
                     break;
                 }
@@ -128,18 +150,27 @@ where
                 "method": "approval.resolve", "params": {"approval_id": id, "approved": approved}});
             ws.send(Message::text(resolve.to_string()))
                 .await
-                .map_err(|_| Failure::new(Exit::NoHost, "ws_failed", "could not answer the approval"))?;
-            transcript.approvals.push(json!({"approval_id": id, "tool": payload["tool"], "approved": approved}));
+                .map_err(|_| {
+                    Failure::new(Exit::NoHost, "ws_failed", "could not answer the approval")
+                })?;
+            transcript
+                .approvals
+                .push(json!({"approval_id": id, "tool": payload["tool"], "approved": approved}));
         }
         "tool.request" | "tool.executing" | "tool.complete" if ours => {
             if !ctx.out.json {
                 eprintln!("\n[{} {}]", cell(&frame["event"]), cell(&payload["tool"]));
             }
-            transcript.tools.push(json!({"event": frame["event"], "tool": payload["tool"]}));
+            transcript
+                .tools
+                .push(json!({"event": frame["event"], "tool": payload["tool"]}));
         }
         "error.occurred" if ours => {
-            return Err(Failure::new(Exit::Runtime, "agent_error",
-                format!("the agent reported an error: {}", cell(&payload["message"]))));
+            return Err(Failure::new(
+                Exit::Runtime,
+                "agent_error",
+                format!("the agent reported an error: {}", cell(&payload["message"])),
+            ));
         }
         _ => {}
     }
@@ -147,14 +178,22 @@ where
 }
 
 /// `--yes` / `--deny`, else a question on stderr answered on stdin (no answer = deny).
-async fn decide<L>(ctx: &Ctx, args: &ChatArgs, payload: &Json, stdin: &mut tokio::io::Lines<L>) -> bool
+async fn decide<L>(
+    ctx: &Ctx,
+    args: &ChatArgs,
+    payload: &Json,
+    stdin: &mut tokio::io::Lines<L>,
+) -> bool
 where
     L: tokio::io::AsyncBufRead + Unpin,
 {
     let tool = cell(&payload["tool"]);
     if args.yes || args.deny {
         if !ctx.out.json {
-            eprintln!("\n[{} tool {tool}]", if args.yes { "approved" } else { "denied" });
+            eprintln!(
+                "\n[{} tool {tool}]",
+                if args.yes { "approved" } else { "denied" }
+            );
         }
         return args.yes;
     }
@@ -173,7 +212,15 @@ where
 
 fn response_failure(error: &Json) -> Failure {
     let code = error["code"].as_str().unwrap_or("error").to_owned();
-    let exit = if code.starts_with("runtime_") { Exit::Runtime } else { Exit::Error };
-    Failure::new(exit, code, format!("the host refused the message: {}", cell(&error["message"])))
-        .with_details(error["details"].clone())
+    let exit = if code.starts_with("runtime_") {
+        Exit::Runtime
+    } else {
+        Exit::Error
+    };
+    Failure::new(
+        exit,
+        code,
+        format!("the host refused the message: {}", cell(&error["message"])),
+    )
+    .with_details(error["details"].clone())
 }

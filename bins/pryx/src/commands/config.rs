@@ -60,7 +60,8 @@ async fn set(ctx: &Ctx, key: &str, raw: &str, string: bool) -> Outcome {
         .call(Method::PATCH, "/api/v1/config", Some(patch), None)
         .await?;
     let view = reply.body;
-    let result = json!({"key": key, "value": lookup(&view["config"], key), "revision": view["revision"]});
+    let result =
+        json!({"key": key, "value": lookup(&view["config"], key), "revision": view["revision"]});
     ctx.out.emit(&result, || {
         println!("{key} set (revision {})", cell(&view["revision"]));
     });
@@ -96,7 +97,8 @@ async fn validate(ctx: &Ctx, file: Option<PathBuf>) -> Outcome {
     let path = file.unwrap_or_else(|| ctx.data_dir.join("config.yaml"));
     let report = check_file(&path).await?;
     if report["valid"] == Json::Bool(true) {
-        ctx.out.emit(&report, || println!("{}: valid", path.display()));
+        ctx.out
+            .emit(&report, || println!("{}: valid", path.display()));
         return Ok(());
     }
     let fields = report["errors"].as_array().cloned().unwrap_or_default();
@@ -107,7 +109,11 @@ async fn validate(ctx: &Ctx, file: Option<PathBuf>) -> Outcome {
     Err(Failure::new(
         Exit::Invalid,
         "config_invalid",
-        format!("{} is not a valid config:\n{}", path.display(), lines.join("\n")),
+        format!(
+            "{} is not a valid config:\n{}",
+            path.display(),
+            lines.join("\n")
+        ),
     )
     .with_fix("`pryx config edit`, or `pryx config history` and `pryx config restore <id>`")
     .with_details(report))
@@ -124,9 +130,8 @@ pub async fn check_file(path: &Path) -> Outcome<Json> {
         let dir = tempfile::Builder::new()
             .prefix("pryx-validate-")
             .tempdir()?;
-        std::fs::copy(path, dir.path().join("config.yaml")).map_err(|e| {
-            Failure::error(format!("cannot read {}: {e}", path.display()))
-        })?;
+        std::fs::copy(path, dir.path().join("config.yaml"))
+            .map_err(|e| Failure::error(format!("cannot read {}: {e}", path.display())))?;
         let store = pryx_store::FileConfigStore::new(dir.path());
         match store.load().await {
             Ok(snapshot) => match pryx_core_api::config::validate(&snapshot.config) {
@@ -218,8 +223,16 @@ mod tests {
     async fn validation_reads_like_the_host_and_lists_every_failure() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.yaml");
-        assert_eq!(check_file(&path).await.unwrap()["valid"], true, "missing = defaults");
-        std::fs::write(&path, "model_name: llama3\nmemory_enabled: 3\nlisten_addr: nope\n").unwrap();
+        assert_eq!(
+            check_file(&path).await.unwrap()["valid"],
+            true,
+            "missing = defaults"
+        );
+        std::fs::write(
+            &path,
+            "model_name: llama3\nmemory_enabled: 3\nlisten_addr: nope\n",
+        )
+        .unwrap();
         let report = check_file(&path).await.unwrap();
         assert_eq!(report["valid"], false);
         let paths: Vec<&str> = report["errors"]

@@ -40,17 +40,39 @@ pub async fn run(ctx: &Ctx) -> Outcome {
     }
     let document: Json = match serde_yaml_ng::from_str(&edited) {
         Ok(doc @ Json::Object(_)) => doc,
-        Ok(_) => return Err(keep(dir, Exit::Invalid, "config_invalid", "the edited config is not a map of keys")),
-        Err(err) => return Err(keep(dir, Exit::Invalid, "config_invalid", &format!("the edit is not valid YAML: {err}"))),
+        Ok(_) => {
+            return Err(keep(
+                dir,
+                Exit::Invalid,
+                "config_invalid",
+                "the edited config is not a map of keys",
+            ));
+        }
+        Err(err) => {
+            return Err(keep(
+                dir,
+                Exit::Invalid,
+                "config_invalid",
+                &format!("the edit is not valid YAML: {err}"),
+            ));
+        }
     };
     match client
-        .call(Method::PUT, "/api/v1/config", Some(document), Some(&revision))
+        .call(
+            Method::PUT,
+            "/api/v1/config",
+            Some(document),
+            Some(&revision),
+        )
         .await
     {
         Ok(reply) => {
             let value = json!({"changed": true, "revision": reply.body["revision"]});
             ctx.out.emit(&value, || {
-                println!("config written (revision {})", reply.body["revision"].as_str().unwrap_or("?"));
+                println!(
+                    "config written (revision {})",
+                    reply.body["revision"].as_str().unwrap_or("?")
+                );
             });
             Ok(())
         }
@@ -72,7 +94,11 @@ pub async fn run(ctx: &Ctx) -> Outcome {
         Err(failure) => {
             let kept = keep_path(dir);
             Err(Failure {
-                message: format!("{}\nYour edit is kept in {}", failure.message, kept.display()),
+                message: format!(
+                    "{}\nYour edit is kept in {}",
+                    failure.message,
+                    kept.display()
+                ),
                 ..failure
             })
         }
@@ -120,6 +146,13 @@ fn keep_path(dir: tempfile::TempDir) -> PathBuf {
 
 fn keep(dir: tempfile::TempDir, exit: Exit, code: &str, why: &str) -> Failure {
     let kept = keep_path(dir);
-    Failure::new(exit, code, format!("{why}; nothing was written. Your edit is kept in {}", kept.display()))
-        .with_fix("fix it and run `pryx config edit` again")
+    Failure::new(
+        exit,
+        code,
+        format!(
+            "{why}; nothing was written. Your edit is kept in {}",
+            kept.display()
+        ),
+    )
+    .with_fix("fix it and run `pryx config edit` again")
 }

@@ -30,7 +30,10 @@ pub async fn run(ctx: &Ctx, fix: bool) -> Outcome {
             findings = collect(ctx).await;
         }
     }
-    let problems = findings.iter().filter(|f| f.level == Level::Problem).count();
+    let problems = findings
+        .iter()
+        .filter(|f| f.level == Level::Problem)
+        .count();
     let warnings = findings.iter().filter(|f| f.level == Level::Warn).count();
     let report = json!({
         "data_dir": ctx.data_dir.display().to_string(),
@@ -40,20 +43,31 @@ pub async fn run(ctx: &Ctx, fix: bool) -> Outcome {
         "fixed": fixed,
         "backup": backup.as_ref().map(|p| p.display().to_string()),
     });
-    ctx.out.emit(&report, || print_report(ctx, &findings, &fixed, backup.as_deref(), fix));
+    ctx.out.emit(&report, || {
+        print_report(ctx, &findings, &fixed, backup.as_deref(), fix)
+    });
     if problems > 0 {
-        return Err(Failure::shown(Exit::Problems, "problems_found", format!("{problems} problems")));
+        return Err(Failure::shown(
+            Exit::Problems,
+            "problems_found",
+            format!("{problems} problems"),
+        ));
     }
     Ok(())
 }
 
 async fn collect(ctx: &Ctx) -> Vec<Finding> {
     let dir = &ctx.data_dir;
-    let port = std::env::var("PRYX_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(42424);
+    let port = std::env::var("PRYX_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(42424);
     let inputs = Inputs {
         dir,
         port,
-        runtime: std::env::var_os("PRYX_RUNTIME").filter(|r| !r.is_empty()).map(PathBuf::from),
+        runtime: std::env::var_os("PRYX_RUNTIME")
+            .filter(|r| !r.is_empty())
+            .map(PathBuf::from),
     };
     let mut findings = checks::data_dir(dir);
     findings.extend(checks::files(dir));
@@ -64,15 +78,23 @@ async fn collect(ctx: &Ctx) -> Vec<Finding> {
     findings.push(checks::core_binary());
     findings.push(checks::config(dir).await);
     findings.extend(checks::skills(skills.as_ref()));
-    findings.push(checks::telemetry(std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok()));
+    findings.push(checks::telemetry(
+        std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok(),
+    ));
     findings
 }
 
 /// The running host's health and skills, when one runs and answers.
 async fn from_host(dir: &Path) -> (Option<Json>, Option<Json>) {
-    let Some(host) = process::find(dir) else { return (None, None) };
-    let Ok(token) = data_dir::trusted_token(dir) else { return (None, None) };
-    let Ok(client) = ApiClient::new(host.addr, token) else { return (None, None) };
+    let Some(host) = process::find(dir) else {
+        return (None, None);
+    };
+    let Ok(token) = data_dir::trusted_token(dir) else {
+        return (None, None);
+    };
+    let Ok(client) = ApiClient::new(host.addr, token) else {
+        return (None, None);
+    };
     let health = client.get("/api/v1/health").await.ok().map(|r| r.body);
     let skills = client.get("/api/v1/skills").await.ok().map(|r| r.body);
     (health, skills)
@@ -80,7 +102,9 @@ async fn from_host(dir: &Path) -> (Option<Json>, Option<Json>) {
 
 /// Copies what the repairs touch, with the old modes, into a new backup directory.
 fn back_up(dir: &Path, repairs: &[Repair]) -> Outcome<PathBuf> {
-    let stamp = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis());
+    let stamp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
     let backup = dir.join("backups").join(format!("doctor-{stamp}"));
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
@@ -89,7 +113,12 @@ fn back_up(dir: &Path, repairs: &[Repair]) -> Outcome<PathBuf> {
         use std::os::unix::fs::DirBuilderExt;
         builder.mode(0o700);
     }
-    builder.create(&backup).map_err(|e| Failure::error(format!("cannot create the backup {}: {e}", backup.display())))?;
+    builder.create(&backup).map_err(|e| {
+        Failure::error(format!(
+            "cannot create the backup {}: {e}",
+            backup.display()
+        ))
+    })?;
     let mut entries = Vec::new();
     for repair in repairs {
         let (path, action) = match repair {
@@ -99,9 +128,12 @@ fn back_up(dir: &Path, repairs: &[Repair]) -> Outcome<PathBuf> {
         let mode = mode_of(path);
         let mut copy = Json::Null;
         if path.is_file() {
-            let name = path.file_name().map_or("file".into(), |n| n.to_string_lossy().into_owned());
+            let name = path
+                .file_name()
+                .map_or("file".into(), |n| n.to_string_lossy().into_owned());
             let target = backup.join(&name);
-            std::fs::copy(path, &target).map_err(|e| Failure::error(format!("cannot back up {}: {e}", path.display())))?;
+            std::fs::copy(path, &target)
+                .map_err(|e| Failure::error(format!("cannot back up {}: {e}", path.display())))?;
             copy = Json::String(target.display().to_string());
         }
         entries.push(json!({"path": path.display().to_string(), "mode_before": mode.map(|m| format!("{m:04o}")), "action": action, "copy": copy}));
@@ -136,7 +168,9 @@ fn describe(repair: &Repair) -> String {
 #[cfg(unix)]
 fn mode_of(path: &Path) -> Option<u32> {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).ok().map(|m| m.permissions().mode() & 0o7777)
+    std::fs::metadata(path)
+        .ok()
+        .map(|m| m.permissions().mode() & 0o7777)
 }
 
 #[cfg(not(unix))]
@@ -144,7 +178,13 @@ fn mode_of(_path: &Path) -> Option<u32> {
     None
 }
 
-fn print_report(ctx: &Ctx, findings: &[Finding], fixed: &[String], backup: Option<&Path>, fix: bool) {
+fn print_report(
+    ctx: &Ctx,
+    findings: &[Finding],
+    fixed: &[String],
+    backup: Option<&Path>,
+    fix: bool,
+) {
     let out = &ctx.out;
     println!("pryx doctor: {}", ctx.data_dir.display());
     for change in fixed {
@@ -154,7 +194,12 @@ fn print_report(ctx: &Ctx, findings: &[Finding], fixed: &[String], backup: Optio
         println!("  backup of what changed: {}", backup.display());
     }
     for finding in findings {
-        println!("{:>8} {:<9} {}", out.state(finding.level.word()), finding.check, finding.message);
+        println!(
+            "{:>8} {:<9} {}",
+            out.state(finding.level.word()),
+            finding.check,
+            finding.message
+        );
         if finding.level != Level::Ok {
             if let Some(fix) = &finding.fix {
                 println!("{:>18} {fix}", "fix:");

@@ -46,7 +46,12 @@ pub async fn models(ctx: &Ctx, provider: Option<String>) -> Outcome {
     }
     let value = json!({"models": all});
     ctx.out.emit(&value, || {
-        print_items(&ctx.out, &value["models"], &["provider", "id", "name"], "no models");
+        print_items(
+            &ctx.out,
+            &value["models"],
+            &["provider", "id", "name"],
+            "no models",
+        );
     });
     Ok(())
 }
@@ -55,14 +60,23 @@ pub async fn models(ctx: &Ctx, provider: Option<String>) -> Outcome {
 pub async fn mcp_tools(ctx: &Ctx) -> Outcome {
     let body = ctx.client()?.get("/api/v1/mcp/tools").await?.body;
     ctx.out.emit(&body, || {
-        print_items(&ctx.out, &body["tools"], &["name", "title", "description"], "no MCP tools");
+        print_items(
+            &ctx.out,
+            &body["tools"],
+            &["name", "title", "description"],
+            "no MCP tools",
+        );
     });
     Ok(())
 }
 
 /// `pryx runtime restart`: waits for the new run to be ready (or fail again).
 pub async fn restart(ctx: &Ctx) -> Outcome {
-    let status = ctx.client()?.post("/api/v1/runtime/restart", None).await?.body;
+    let status = ctx
+        .client()?
+        .post("/api/v1/runtime/restart", None)
+        .await?
+        .body;
     ctx.out.emit(&status, || {
         let state = status["state"].as_str().unwrap_or("?");
         println!(

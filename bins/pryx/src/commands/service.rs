@@ -26,7 +26,11 @@ impl Manager {
         } else if cfg!(target_os = "linux") {
             Ok(Self::Systemd)
         } else {
-            Err(Failure::new(Exit::Unsupported, "service_unsupported", "services are supported on Linux (systemd) and macOS (launchd)"))
+            Err(Failure::new(
+                Exit::Unsupported,
+                "service_unsupported",
+                "services are supported on Linux (systemd) and macOS (launchd)",
+            ))
         }
     }
 
@@ -39,7 +43,8 @@ impl Manager {
 
     /// Where the unit / agent file lives.
     fn file(self) -> Outcome<PathBuf> {
-        let home = directories::BaseDirs::new().ok_or_else(|| Failure::error("cannot find your home directory"))?;
+        let home = directories::BaseDirs::new()
+            .ok_or_else(|| Failure::error("cannot find your home directory"))?;
         Ok(match self {
             Self::Systemd => {
                 let config = std::env::var_os("XDG_CONFIG_HOME")
@@ -47,7 +52,10 @@ impl Manager {
                     .map_or_else(|| home.home_dir().join(".config"), PathBuf::from);
                 config.join("systemd/user").join(SYSTEMD_UNIT)
             }
-            Self::Launchd => home.home_dir().join("Library/LaunchAgents").join(format!("{LAUNCHD_LABEL}.plist")),
+            Self::Launchd => home
+                .home_dir()
+                .join("Library/LaunchAgents")
+                .join(format!("{LAUNCHD_LABEL}.plist")),
         })
     }
 }
@@ -57,16 +65,27 @@ pub async fn run(ctx: &Ctx, command: ServiceCommand) -> Outcome {
     let manager = Manager::here()?;
     let file = manager.file()?;
     match command {
-        ServiceCommand::Install { start, files_only } => install(ctx, manager, &file, &start, files_only),
+        ServiceCommand::Install { start, files_only } => {
+            install(ctx, manager, &file, &start, files_only)
+        }
         ServiceCommand::Uninstall { files_only } => uninstall(ctx, manager, &file, files_only),
         ServiceCommand::Status => status(ctx, manager, &file),
     }
 }
 
-fn install(ctx: &Ctx, manager: Manager, file: &Path, start: &StartArgs, files_only: bool) -> Outcome {
+fn install(
+    ctx: &Ctx,
+    manager: Manager,
+    file: &Path,
+    start: &StartArgs,
+    files_only: bool,
+) -> Outcome {
     let core = super::start::core_binary()?;
     let core = std::fs::canonicalize(&core).unwrap_or(core);
-    let runtime = start.runtime.as_ref().map(|r| super::doctor_checks::find_program(r).map_or_else(|| r.clone(), |p| std::fs::canonicalize(&p).unwrap_or(p)));
+    let runtime = start.runtime.as_ref().map(|r| {
+        super::doctor_checks::find_program(r)
+            .map_or_else(|| r.clone(), |p| std::fs::canonicalize(&p).unwrap_or(p))
+    });
     let spec = ServiceSpec {
         core,
         data_dir: ctx.data_dir.clone(),
@@ -76,8 +95,11 @@ fn install(ctx: &Ctx, manager: Manager, file: &Path, start: &StartArgs, files_on
     };
     let text = match manager {
         Manager::Systemd => {
-            let unit = files::systemd_unit(&spec).map_err(|m| Failure::new(Exit::Invalid, "service_invalid", m))?;
-            files::check_unit(&unit).map_err(|e| Failure::error(format!("the unit breaks systemd's rules: {}", e.join("; "))))?;
+            let unit = files::systemd_unit(&spec)
+                .map_err(|m| Failure::new(Exit::Invalid, "service_invalid", m))?;
+            files::check_unit(&unit).map_err(|e| {
+                Failure::error(format!("the unit breaks systemd's rules: {}", e.join("; ")))
+            })?;
             unit
         }
         Manager::Launchd => files::launchd_plist(&spec),
@@ -93,9 +115,20 @@ fn install(ctx: &Ctx, manager: Manager, file: &Path, start: &StartArgs, files_on
     let mut commands: Vec<Vec<String>> = match manager {
         Manager::Systemd => vec![
             argv(&["systemctl", "--user", "daemon-reload"]),
-            argv(&["systemctl", "--user", "enable", if running.is_some() { "" } else { "--now" }, SYSTEMD_UNIT]),
+            argv(&[
+                "systemctl",
+                "--user",
+                "enable",
+                if running.is_some() { "" } else { "--now" },
+                SYSTEMD_UNIT,
+            ]),
         ],
-        Manager::Launchd => vec![vec!["launchctl".into(), "bootstrap".into(), format!("gui/{}", uid()), file.display().to_string()]],
+        Manager::Launchd => vec![vec![
+            "launchctl".into(),
+            "bootstrap".into(),
+            format!("gui/{}", uid()),
+            file.display().to_string(),
+        ]],
     };
     for command in &mut commands {
         command.retain(|a| !a.is_empty());
@@ -129,13 +162,21 @@ fn install(ctx: &Ctx, manager: Manager, file: &Path, start: &StartArgs, files_on
 
 fn uninstall(ctx: &Ctx, manager: Manager, file: &Path, files_only: bool) -> Outcome {
     if !file.exists() {
-        return Err(Failure::new(Exit::NotFound, "service_not_installed", format!("no service file at {}", file.display())));
+        return Err(Failure::new(
+            Exit::NotFound,
+            "service_not_installed",
+            format!("no service file at {}", file.display()),
+        ));
     }
     let mut ran = Vec::new();
     if !files_only {
         let command = match manager {
             Manager::Systemd => argv(&["systemctl", "--user", "disable", "--now", SYSTEMD_UNIT]),
-            Manager::Launchd => vec!["launchctl".into(), "bootout".into(), format!("gui/{}/{LAUNCHD_LABEL}", uid())],
+            Manager::Launchd => vec![
+                "launchctl".into(),
+                "bootout".into(),
+                format!("gui/{}/{LAUNCHD_LABEL}", uid()),
+            ],
         };
         run_manager(&command)?;
         ran.push(command.join(" "));
@@ -147,7 +188,8 @@ fn uninstall(ctx: &Ctx, manager: Manager, file: &Path, files_only: bool) -> Outc
         ran.push(reload.join(" "));
     }
     let value = json!({"installed": false, "file": file.display().to_string(), "ran": ran});
-    ctx.out.emit(&value, || println!("removed {}", file.display()));
+    ctx.out
+        .emit(&value, || println!("removed {}", file.display()));
     Ok(())
 }
 
@@ -158,7 +200,11 @@ fn status(ctx: &Ctx, manager: Manager, file: &Path) -> Outcome {
         Manager::Launchd => files::plist_arguments(t),
     });
     let binary = argv.as_ref().and_then(|a| a.first().cloned());
-    let data_dir = argv.as_ref().and_then(|a| a.iter().position(|x| x == "--data-dir").and_then(|i| a.get(i + 1).cloned()));
+    let data_dir = argv.as_ref().and_then(|a| {
+        a.iter()
+            .position(|x| x == "--data-dir")
+            .and_then(|i| a.get(i + 1).cloned())
+    });
     let active = text.as_ref().map(|_| active_state(manager));
     let value = json!({
         "installed": text.is_some(),
@@ -172,16 +218,26 @@ fn status(ctx: &Ctx, manager: Manager, file: &Path) -> Outcome {
     });
     ctx.out.emit(&value, || {
         if text.is_none() {
-            println!("no service installed ({} absent); `pryx service install` adds one", file.display());
+            println!(
+                "no service installed ({} absent); `pryx service install` adds one",
+                file.display()
+            );
             return;
         }
         println!("service file: {}", file.display());
         println!("      binary: {}", binary.as_deref().unwrap_or("?"));
         println!("    data dir: {}", data_dir.as_deref().unwrap_or("?"));
-        println!("       state: {}", active.as_ref().and_then(Json::as_str).unwrap_or("unknown"));
+        println!(
+            "       state: {}",
+            active.as_ref().and_then(Json::as_str).unwrap_or("unknown")
+        );
     });
     if text.is_none() {
-        return Err(Failure::shown(Exit::Problems, "service_not_installed", "no service installed"));
+        return Err(Failure::shown(
+            Exit::Problems,
+            "service_not_installed",
+            "no service installed",
+        ));
     }
     Ok(())
 }
@@ -189,24 +245,42 @@ fn status(ctx: &Ctx, manager: Manager, file: &Path) -> Outcome {
 /// `active`, `inactive`, `failed`, ... or `unknown` when the manager cannot be asked.
 fn active_state(manager: Manager) -> Json {
     let output = match manager {
-        Manager::Systemd => Command::new("systemctl").args(["--user", "is-active", SYSTEMD_UNIT]).output(),
-        Manager::Launchd => Command::new("launchctl").args(["print", &format!("gui/{}/{LAUNCHD_LABEL}", uid())]).output(),
+        Manager::Systemd => Command::new("systemctl")
+            .args(["--user", "is-active", SYSTEMD_UNIT])
+            .output(),
+        Manager::Launchd => Command::new("launchctl")
+            .args(["print", &format!("gui/{}/{LAUNCHD_LABEL}", uid())])
+            .output(),
     };
     match (manager, output) {
         (Manager::Systemd, Ok(out)) => {
             let state = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-            Json::String(if state.is_empty() { "unknown".into() } else { state })
+            Json::String(if state.is_empty() {
+                "unknown".into()
+            } else {
+                state
+            })
         }
-        (Manager::Launchd, Ok(out)) => Json::String(if out.status.success() { "loaded" } else { "not loaded" }.into()),
+        (Manager::Launchd, Ok(out)) => Json::String(
+            if out.status.success() {
+                "loaded"
+            } else {
+                "not loaded"
+            }
+            .into(),
+        ),
         (_, Err(_)) => Json::String("unknown".into()),
     }
 }
 
 fn run_manager(command: &[String]) -> Outcome {
-    let output = Command::new(&command[0]).args(&command[1..]).output().map_err(|e| {
-        Failure::error(format!("cannot run {}: {e}", command[0]))
-            .with_fix("use --files-only and start the service yourself")
-    })?;
+    let output = Command::new(&command[0])
+        .args(&command[1..])
+        .output()
+        .map_err(|e| {
+            Failure::error(format!("cannot run {}: {e}", command[0]))
+                .with_fix("use --files-only and start the service yourself")
+        })?;
     if output.status.success() {
         return Ok(());
     }

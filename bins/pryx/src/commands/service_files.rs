@@ -37,7 +37,11 @@ impl ServiceSpec {
         if let Some(runtime) = &self.runtime {
             argv.extend(["--runtime".into(), runtime.display().to_string()]);
         }
-        argv.extend(self.runtime_args.iter().map(|a| format!("--runtime-arg={a}")));
+        argv.extend(
+            self.runtime_args
+                .iter()
+                .map(|a| format!("--runtime-arg={a}")),
+        );
         argv
     }
 }
@@ -45,7 +49,12 @@ impl ServiceSpec {
 /// A systemd user unit running the host. Exit status 2 (a second host on the data dir, or a
 /// refused data dir) is not restarted: restarting cannot fix it.
 pub fn systemd_unit(spec: &ServiceSpec) -> Result<String, String> {
-    let exec = spec.argv().iter().map(|a| systemd_quote(a)).collect::<Result<Vec<_>, _>>()?.join(" ");
+    let exec = spec
+        .argv()
+        .iter()
+        .map(|a| systemd_quote(a))
+        .collect::<Result<Vec<_>, _>>()?
+        .join(" ");
     Ok(format!(
         "# Written by `pryx service install`; remove with `pryx service uninstall`.\n\
          [Unit]\n\
@@ -72,15 +81,22 @@ pub fn systemd_unit(spec: &ServiceSpec) -> Result<String, String> {
 /// doubled so systemd neither expands specifiers nor variables.
 pub fn systemd_quote(arg: &str) -> Result<String, String> {
     if arg.chars().any(|c| c.is_control()) {
-        return Err(format!("{arg:?} holds a control character a unit file cannot carry"));
+        return Err(format!(
+            "{arg:?} holds a control character a unit file cannot carry"
+        ));
     }
     let escaped = escape_specifiers(arg).replace('$', "$$");
     let plain = !escaped.is_empty()
-        && !escaped.chars().any(|c| c.is_whitespace() || matches!(c, '"' | '\'' | '\\' | ';'));
+        && !escaped
+            .chars()
+            .any(|c| c.is_whitespace() || matches!(c, '"' | '\'' | '\\' | ';'));
     if plain {
         return Ok(escaped);
     }
-    Ok(format!("\"{}\"", escaped.replace('\\', "\\\\").replace('"', "\\\"")))
+    Ok(format!(
+        "\"{}\"",
+        escaped.replace('\\', "\\\\").replace('"', "\\\"")
+    ))
 }
 
 fn escape_specifiers(text: &str) -> String {
@@ -89,7 +105,9 @@ fn escape_specifiers(text: &str) -> String {
 
 /// The arguments of `ExecStart=` in `unit`, unquoted (the inverse of [`systemd_quote`]).
 pub fn exec_start(unit: &str) -> Option<Vec<String>> {
-    let line = unit.lines().find_map(|l| l.trim().strip_prefix("ExecStart="))?;
+    let line = unit
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("ExecStart="))?;
     let mut args = Vec::new();
     let mut chars = line.chars().peekable();
     loop {
@@ -127,7 +145,20 @@ pub fn exec_start(unit: &str) -> Option<Vec<String>> {
 pub fn check_unit(unit: &str) -> Result<(), Vec<String>> {
     const KEYS: &[(&str, &[&str])] = &[
         ("Unit", &["Description", "Documentation", "After", "Wants"]),
-        ("Service", &["Type", "ExecStart", "Restart", "RestartSec", "RestartPreventExitStatus", "TimeoutStopSec", "UMask", "NoNewPrivileges", "Environment"]),
+        (
+            "Service",
+            &[
+                "Type",
+                "ExecStart",
+                "Restart",
+                "RestartSec",
+                "RestartPreventExitStatus",
+                "TimeoutStopSec",
+                "UMask",
+                "NoNewPrivileges",
+                "Environment",
+            ],
+        ),
         ("Install", &["WantedBy"]),
     ];
     let mut errors = Vec::new();
@@ -143,7 +174,11 @@ pub fn check_unit(unit: &str) -> Result<(), Vec<String>> {
             if !KEYS.iter().any(|(s, _)| *s == name) {
                 errors.push(format!("line {at}: unknown section [{name}]"));
             }
-            section = Some(KEYS.iter().find(|(s, _)| *s == name).map_or("?", |(s, _)| s));
+            section = Some(
+                KEYS.iter()
+                    .find(|(s, _)| *s == name)
+                    .map_or("?", |(s, _)| s),
+            );
             continue;
         }
         let Some((key, value)) = line.split_once('=') else {
@@ -154,37 +189,62 @@ pub fn check_unit(unit: &str) -> Result<(), Vec<String>> {
             errors.push(format!("line {at}: {key} outside a section"));
             continue;
         };
-        let known = KEYS.iter().find(|(s, _)| *s == current).is_some_and(|(_, keys)| keys.contains(&key));
+        let known = KEYS
+            .iter()
+            .find(|(s, _)| *s == current)
+            .is_some_and(|(_, keys)| keys.contains(&key));
         if !known {
             errors.push(format!("line {at}: unknown key {key} in [{current}]"));
         }
         seen.push((current, key));
         let ok = match key {
             "Type" => ["simple", "exec", "notify", "forking", "oneshot"].contains(&value),
-            "Restart" => ["no", "on-success", "on-failure", "on-abnormal", "on-watchdog", "on-abort", "always"].contains(&value),
+            "Restart" => [
+                "no",
+                "on-success",
+                "on-failure",
+                "on-abnormal",
+                "on-watchdog",
+                "on-abort",
+                "always",
+            ]
+            .contains(&value),
             "RestartSec" | "TimeoutStopSec" => value.parse::<u64>().is_ok(),
             "RestartPreventExitStatus" => value.split_whitespace().all(|v| v.parse::<u8>().is_ok()),
             "UMask" => value.len() == 4 && u32::from_str_radix(value, 8).is_ok(),
             "NoNewPrivileges" => ["yes", "no", "true", "false"].contains(&value),
             "WantedBy" => value.ends_with(".target"),
-            "ExecStart" => exec_start(raw.trim()).is_some_and(|argv| argv.first().is_some_and(|p| p.starts_with('/'))),
+            "ExecStart" => exec_start(raw.trim())
+                .is_some_and(|argv| argv.first().is_some_and(|p| p.starts_with('/'))),
             _ => !value.is_empty(),
         };
         if !ok {
             errors.push(format!("line {at}: bad value for {key}: {value}"));
         }
     }
-    for (section, key) in [("Service", "ExecStart"), ("Install", "WantedBy"), ("Unit", "Description")] {
+    for (section, key) in [
+        ("Service", "ExecStart"),
+        ("Install", "WantedBy"),
+        ("Unit", "Description"),
+    ] {
         if !seen.contains(&(section, key)) {
             errors.push(format!("[{section}] has no {key}"));
         }
     }
-    if errors.is_empty() { Ok(()) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
 }
 
 /// A launchd agent running the host at login, restarted when it fails.
 pub fn launchd_plist(spec: &ServiceSpec) -> String {
-    let args: String = spec.argv().iter().map(|a| format!("    <string>{}</string>\n", xml(a))).collect();
+    let args: String = spec
+        .argv()
+        .iter()
+        .map(|a| format!("    <string>{}</string>\n", xml(a)))
+        .collect();
     let log = xml(&spec.data_dir.join("host.log").display().to_string());
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
@@ -217,11 +277,17 @@ pub fn plist_arguments(plist: &str) -> Option<Vec<String>> {
 }
 
 fn xml(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn unxml(text: &str) -> String {
-    text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&amp;", "&")
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&")
 }
 
 #[cfg(test)]
@@ -254,8 +320,17 @@ mod tests {
     fn the_unit_checker_catches_what_systemd_refuses() {
         let bad = "[Unit]\nDescription=x\n[Service]\nExecStart=relative/prog\nRestart=sometimes\nBogus=1\n[Install]\nWantedBy=default\n[Nope]\n";
         let errors = check_unit(bad).unwrap_err();
-        for needle in ["ExecStart", "Restart", "unknown key Bogus", "WantedBy", "unknown section [Nope]"] {
-            assert!(errors.iter().any(|e| e.contains(needle)), "{needle}: {errors:?}");
+        for needle in [
+            "ExecStart",
+            "Restart",
+            "unknown key Bogus",
+            "WantedBy",
+            "unknown section [Nope]",
+        ] {
+            assert!(
+                errors.iter().any(|e| e.contains(needle)),
+                "{needle}: {errors:?}"
+            );
         }
     }
 }

@@ -29,7 +29,10 @@ pub async fn run(ctx: &Ctx, command: SkillsCommand) -> Outcome {
             });
         }
         SkillsCommand::Show { id } => {
-            let skill = client.get(&format!("/api/v1/skills/{}", segment(&id))).await?.body;
+            let skill = client
+                .get(&format!("/api/v1/skills/{}", segment(&id)))
+                .await?
+                .body;
             out.emit(&skill, || print_skill(&skill));
         }
         SkillsCommand::Enable { id } => toggle(ctx, &client, &id, "enable").await?,
@@ -42,7 +45,11 @@ async fn toggle(ctx: &Ctx, client: &crate::client::ApiClient, id: &str, verb: &s
     let path = format!("/api/v1/skills/{}/{verb}", segment(id));
     let skill = client.post(&path, None).await?.body;
     ctx.out.emit(&skill, || {
-        let state = if skill["enabled"] == Json::Bool(true) { "enabled" } else { "disabled" };
+        let state = if skill["enabled"] == Json::Bool(true) {
+            "enabled"
+        } else {
+            "disabled"
+        };
         println!("{id}: {}", ctx.out.state(state));
         if skill["eligible"] == Json::Bool(false) {
             println!("  not eligible on this machine: {}", missing(&skill));
@@ -52,11 +59,20 @@ async fn toggle(ctx: &Ctx, client: &crate::client::ApiClient, id: &str, verb: &s
 }
 
 fn list_row(skill: &Json, out: &crate::output::Output) -> Vec<String> {
-    let enabled = if skill["enabled"] == Json::Bool(true) { "enabled" } else { "disabled" };
+    let enabled = if skill["enabled"] == Json::Bool(true) {
+        "enabled"
+    } else {
+        "disabled"
+    };
     let notes = match skill["error"].as_str() {
         Some(error) => format!("error: {error}"),
         None if skill["eligible"] == Json::Bool(false) => format!("missing {}", missing(skill)),
-        None => skill["description"].as_str().unwrap_or("").chars().take(60).collect(),
+        None => skill["description"]
+            .as_str()
+            .unwrap_or("")
+            .chars()
+            .take(60)
+            .collect(),
     };
     vec![
         cell(&skill["id"]),
@@ -76,7 +92,11 @@ fn missing(skill: &Json) -> String {
             parts.push(format!("{kind}: {list}"));
         }
     }
-    if parts.is_empty() { "-".into() } else { parts.join("; ") }
+    if parts.is_empty() {
+        "-".into()
+    } else {
+        parts.join("; ")
+    }
 }
 
 fn print_skill(skill: &Json) {

@@ -114,16 +114,22 @@ pub fn ensure_host(dir: &Path, start: &StartArgs) -> Outcome<(RunningHost, bool)
         .stdout(log.try_clone()?)
         .stderr(log);
     detach(&mut command);
-    let mut child = command.spawn().map_err(|e| {
-        Failure::error(format!("cannot start {}: {e}", core.display()))
-    })?;
+    let mut child = command
+        .spawn()
+        .map_err(|e| Failure::error(format!("cannot start {}: {e}", core.display())))?;
 
     let deadline = Instant::now() + START_TIMEOUT;
     loop {
         let record = process::read_lock(dir);
         if record.pid == Some(child.id()) {
             if let Some(addr) = record.addr {
-                return Ok((RunningHost { pid: child.id(), addr }, true));
+                return Ok((
+                    RunningHost {
+                        pid: child.id(),
+                        addr,
+                    },
+                    true,
+                ));
             }
         }
         if let Some(status) = child.try_wait()? {
@@ -217,7 +223,10 @@ fn log_tail(path: &Path, from: u64) -> String {
     if tail.is_empty() {
         "(no output)".into()
     } else {
-        tail.iter().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
+        tail.iter()
+            .map(|l| format!("  {l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 }
 
@@ -242,7 +251,9 @@ fn detach(_command: &mut Command) {}
 /// Opens `url` with `$BROWSER` (a command; `%s` is replaced by the URL, else it is appended),
 /// else the desktop's opener (`open`, `xdg-open`, `start`).
 pub fn open_in_browser(url: &str) -> Result<(), String> {
-    let browser = std::env::var("BROWSER").ok().filter(|b| !b.trim().is_empty());
+    let browser = std::env::var("BROWSER")
+        .ok()
+        .filter(|b| !b.trim().is_empty());
     let mut command = match browser {
         Some(browser) => {
             let first = browser.split(':').next().unwrap_or_default();

@@ -41,7 +41,10 @@ pub async fn run(ctx: &Ctx) -> Outcome {
         );
         println!("data dir: {}", ctx.data_dir.display());
         let rows = port_rows(&health["ports"], out);
-        println!("{}", out.table(&["part", "state", "adapter", "detail"], rows));
+        println!(
+            "{}",
+            out.table(&["part", "state", "adapter", "detail"], rows)
+        );
     });
     Ok(())
 }
@@ -53,15 +56,26 @@ fn port_rows(ports: &Json, out: &crate::output::Output) -> Vec<Vec<String>> {
     ports
         .iter()
         .map(|(name, port)| {
-            let state = port["status"].as_str().or(port["state"].as_str()).unwrap_or("?");
+            let state = port["status"]
+                .as_str()
+                .or(port["state"].as_str())
+                .unwrap_or("?");
             let adapter = if name == "runtime" {
                 let version = port["version"].as_str().unwrap_or("");
-                let pid = port["pid"].as_u64().map(|p| format!(" pid {p}")).unwrap_or_default();
+                let pid = port["pid"]
+                    .as_u64()
+                    .map(|p| format!(" pid {p}"))
+                    .unwrap_or_default();
                 format!("{version}{pid}")
             } else {
                 cell(&port["adapter"])
             };
-            vec![name.clone(), out.state(state), adapter, cell(&port["detail"])]
+            vec![
+                name.clone(),
+                out.state(state),
+                adapter,
+                cell(&port["detail"]),
+            ]
         })
         .collect()
 }

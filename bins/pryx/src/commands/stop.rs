@@ -17,8 +17,7 @@ pub async fn run(ctx: &Ctx, timeout_secs: u64) -> Outcome {
         .filter(|pid| process::is_alive(*pid) && process::is_pryx_core(*pid))
         .ok_or_else(|| ctx.no_host())?;
     let started = Instant::now();
-    process::terminate(pid)
-        .map_err(|e| Failure::error(format!("cannot signal pid {pid}: {e}")))?;
+    process::terminate(pid).map_err(|e| Failure::error(format!("cannot signal pid {pid}: {e}")))?;
     let deadline = started + Duration::from_secs(timeout_secs);
     while process::is_alive(pid) {
         if Instant::now() >= deadline {
@@ -33,6 +32,8 @@ pub async fn run(ctx: &Ctx, timeout_secs: u64) -> Outcome {
     }
     let waited = started.elapsed().as_millis() as u64;
     let value = json!({"stopped": true, "pid": pid, "waited_ms": waited});
-    ctx.out.emit(&value, || println!("stopped the host (pid {pid}) in {waited} ms"));
+    ctx.out.emit(&value, || {
+        println!("stopped the host (pid {pid}) in {waited} ms")
+    });
     Ok(())
 }

@@ -21,11 +21,18 @@ pub async fn run(ctx: &Ctx, command: UpdateCommand) -> Outcome {
     let body = answer.map_err(no_updater)?.body;
     ctx.out.emit(&body, || {
         let current = pick(&body, &["current_version", "current", "version"]);
-        let available = pick(&body, &["available_version", "available", "latest", "new_version"]);
+        let available = pick(
+            &body,
+            &["available_version", "available", "latest", "new_version"],
+        );
         match command {
             UpdateCommand::Check if available == "-" => println!("up to date ({current})"),
-            UpdateCommand::Check => println!("update available: {current} → {available}; apply it with `pryx update apply`"),
-            UpdateCommand::Apply { .. } => println!("updated: {current} → {available}; the host restarts"),
+            UpdateCommand::Check => println!(
+                "update available: {current} → {available}; apply it with `pryx update apply`"
+            ),
+            UpdateCommand::Apply { .. } => {
+                println!("updated: {current} → {available}; the host restarts")
+            }
         }
     });
     Ok(())

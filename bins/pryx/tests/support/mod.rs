@@ -16,7 +16,10 @@ pub const CALL_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The directory holding `pryx`, where `pryx-core` and `pryx-runtime-ref` are built too.
 pub fn bin_dir() -> PathBuf {
-    Path::new(env!("CARGO_BIN_EXE_pryx")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_BIN_EXE_pryx"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// `pryx-core`, built on first use.
@@ -27,7 +30,14 @@ pub fn core() -> PathBuf {
         let target = bin.parent().unwrap();
         let mut cargo = Command::new(env!("CARGO"));
         cargo
-            .args(["build", "--quiet", "-p", "pryx-core", "-p", "pryx-runtime-ref"])
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "pryx-core",
+                "-p",
+                "pryx-runtime-ref",
+            ])
             .arg("--manifest-path")
             .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.toml"))
             .arg("--target-dir")
@@ -69,7 +79,10 @@ impl Run {
     /// stdout as one JSON document.
     pub fn json(&self) -> Json {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!("stdout is not one JSON document ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr)
+            panic!(
+                "stdout is not one JSON document ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
         })
     }
 }
@@ -133,7 +146,13 @@ impl User {
     /// Starts a host with the reference runtime on a free port; returns `pryx --json`'s answer.
     pub fn start(&self) -> Json {
         let runtime = runtime_ref();
-        let (code, json) = self.json(&["--no-open", "--port", "0", "--runtime", runtime.to_str().unwrap()]);
+        let (code, json) = self.json(&[
+            "--no-open",
+            "--port",
+            "0",
+            "--runtime",
+            runtime.to_str().unwrap(),
+        ]);
         assert_eq!(code, 0, "{json}");
         json
     }
@@ -167,7 +186,10 @@ pub fn finish(mut command: Command) -> Run {
         }
         if Instant::now() > deadline {
             let _ = child.kill();
-            panic!("pryx {:?} did not finish in {CALL_TIMEOUT:?}", command.get_args().collect::<Vec<_>>());
+            panic!(
+                "pryx {:?} did not finish in {CALL_TIMEOUT:?}",
+                command.get_args().collect::<Vec<_>>()
+            );
         }
         std::thread::sleep(Duration::from_millis(10));
     };
