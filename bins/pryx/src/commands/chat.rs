@@ -79,18 +79,14 @@ pub async fn run(ctx: &Ctx, args: ChatArgs) -> Outcome {
         };
         let frame: Json = serde_json::from_str(&text).unwrap_or_default();
         match frame["type"].as_str().unwrap_or("") {
-            "response" if frame["id"] == "chat" => {
-                if !frame["error"].is_null() {
-                    return Err(response_failure(&frame["error"]));
-                }
+            "response" if frame["id"] == "chat" && !frame["error"].is_null() => {
+                return Err(response_failure(&frame["error"]));
             }
-            "response" => {
-                if !frame["error"].is_null() && !ctx.out.json {
-                    eprintln!(
-                        "pryx chat: the host says: {}",
-                        cell(&frame["error"]["message"])
-                    );
-                }
+            "response" if !frame["error"].is_null() && !ctx.out.json => {
+                eprintln!(
+                    "pryx chat: the host says: {}",
+                    cell(&frame["error"]["message"])
+                );
             }
             "event" => {
                 let done = on_event(
