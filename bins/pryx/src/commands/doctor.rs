@@ -8,6 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde_json::{Value as Json, json};
 
 use super::doctor_checks::{self as checks, Finding, Inputs, Level, Repair};
+use super::doctor_probes as probes;
 use crate::client::ApiClient;
 use crate::context::Ctx;
 use crate::failure::{Exit, Failure, Outcome};
@@ -72,13 +73,13 @@ async fn collect(ctx: &Ctx) -> Vec<Finding> {
     let mut findings = checks::data_dir(dir);
     findings.extend(checks::files(dir));
     findings.extend(checks::lock(dir));
-    findings.extend(checks::port(&inputs).await);
+    findings.extend(probes::port(&inputs).await);
     let (health, skills) = from_host(dir).await;
-    findings.extend(checks::runtime(&inputs, health.as_ref()));
-    findings.push(checks::core_binary());
-    findings.push(checks::config(dir).await);
-    findings.extend(checks::skills(skills.as_ref()));
-    findings.push(checks::telemetry(
+    findings.extend(probes::runtime(&inputs, health.as_ref()));
+    findings.push(probes::core_binary());
+    findings.push(probes::config(dir).await);
+    findings.extend(probes::skills(skills.as_ref()));
+    findings.push(probes::telemetry(
         std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok(),
     ));
     findings

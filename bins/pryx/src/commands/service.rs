@@ -83,7 +83,7 @@ fn install(
     let core = super::start::core_binary()?;
     let core = std::fs::canonicalize(&core).unwrap_or(core);
     let runtime = start.runtime.as_ref().map(|r| {
-        super::doctor_checks::find_program(r)
+        super::doctor_probes::find_program(r)
             .map_or_else(|| r.clone(), |p| std::fs::canonicalize(&p).unwrap_or(p))
     });
     let spec = ServiceSpec {
