@@ -2,7 +2,6 @@
 //! connection reconnect with exponential backoff, resuming from the last event seen (the host
 //! replays what was missed, or says `resync`).
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
@@ -14,6 +13,8 @@ use tokio_tungstenite::tungstenite::handshake::client::Request;
 use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode, header};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
+use crate::context::Ctx;
+use crate::failure::{Exit, Failure, Outcome};
 use crate::{data_dir, render};
 
 /// First wait before reconnecting.
@@ -24,19 +25,19 @@ const BACKOFF_MAX: Duration = Duration::from_secs(10);
 /// `pryx watch` options.
 #[derive(Debug, Args)]
 pub struct WatchArgs {
-    /// The host's WebSocket URL (`http://` is taken as `ws://`).
-    #[arg(
-        long,
-        env = "PRYX_WS_URL",
-        default_value = "ws://127.0.0.1:42424/ws",
-        value_name = "URL"
-    )]
-    url: String,
+    /// The host's WebSocket URL (`http://` is taken as `ws://`) [default: the running host
+    /// of the data directory].
+    #[arg(long, env = "PRYX_WS_URL", value_name = "URL")]
+    url: Option<String>,
     /// Only events with this name, or under this prefix (`config.*`); repeat for more.
     #[arg(long = "event", value_name = "NAME_OR_PREFIX")]
     events: Vec<String>,
-    /// Print every frame exactly as received, one JSON object per line.
-    #[arg(long)]
+}
+
+/// What a connection needs from the command line.
+struct Settings {
+    events: Vec<String>,
+    /// `--json`: every frame exactly as received, one JSON object per line.
     json: bool,
 }
 
@@ -56,9 +57,17 @@ enum Ended {
 }
 
 /// Watches until Ctrl-C (`Ok`) or an error retrying cannot fix.
-pub async fn run(args: WatchArgs, data_dir: Option<PathBuf>) -> Result<(), String> {
-    let data_dir = data_dir::resolve(data_dir)?;
-    let base = websocket_url(&args.url)?;
+pub async fn run(args: WatchArgs, ctx: &Ctx) -> Outcome {
+    let data_dir = &ctx.data_dir;
+    let url = match args.url {
+        Some(url) => url,
+        None => format!("ws://{}/ws", ctx.host()?.addr),
+    };
+    let base = websocket_url(&url).map_err(|m| Failure::new(Exit::Usage, "bad_url", m))?;
+    let args = Settings {
+        events: args.events,
+        json: ctx.out.json,
+    };
     let (stop_tx, stop) = watch::channel(false);
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
@@ -69,8 +78,10 @@ pub async fn run(args: WatchArgs, data_dir: Option<PathBuf>) -> Result<(), Strin
     let mut position = Position::default();
     let mut backoff = BACKOFF_START;
     loop {
-        let token = data_dir::admin_token(&data_dir)?;
-        let request = request(&base, &args.events, &position, token.as_deref())?;
+        let token = data_dir::admin_token(data_dir)
+            .map_err(|m| Failure::new(Exit::Auth, "token_unreadable", m))?;
+        let request = request(&base, &args.events, &position, token.as_deref())
+            .map_err(|m| Failure::new(Exit::Auth, "token_unusable", m))?;
         match connection(request, &args, &mut position, stop.clone()).await? {
             Ended::Stopped => return Ok(()),
             Ended::Retry { why, connected } => {
@@ -93,10 +104,10 @@ pub async fn run(args: WatchArgs, data_dir: Option<PathBuf>) -> Result<(), Strin
 /// One connection, from the upgrade until it ends.
 async fn connection(
     request: Request,
-    args: &WatchArgs,
+    args: &Settings,
     position: &mut Position,
     mut stop: watch::Receiver<bool>,
-) -> Result<Ended, String> {
+) -> Outcome<Ended> {
     let connecting = tokio_tungstenite::connect_async(request);
     let (mut ws, _) = tokio::select! {
         connected = connecting => match connected {
@@ -134,7 +145,7 @@ async fn connection(
 }
 
 /// Prints one frame and tracks the position; true for `hello`.
-fn handle(text: &str, args: &WatchArgs, position: &mut Position) -> bool {
+fn handle(text: &str, args: &Settings, position: &mut Position) -> bool {
     let Ok(frame) = serde_json::from_str::<Json>(text) else {
         eprintln!("pryx watch: ignoring a frame that is not JSON");
         return false;
@@ -187,7 +198,7 @@ fn handle(text: &str, args: &WatchArgs, position: &mut Position) -> bool {
 }
 
 /// A refused upgrade: fatal when retrying cannot help (a bad token or filter).
-fn refused(err: WsError) -> Result<Ended, String> {
+fn refused(err: WsError) -> Outcome<Ended> {
     let WsError::Http(response) = &err else {
         return Ok(Ended::Retry {
             why: format!("cannot connect: {err}"),
@@ -202,12 +213,18 @@ fn refused(err: WsError) -> Result<Ended, String> {
         .and_then(|body| body["error"]["message"].as_str().map(str::to_owned))
         .unwrap_or_else(|| status.to_string());
     match status {
-        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Err(format!(
-            "the host refused the connection ({status}): {message}. Is --data-dir the host's \
-             data directory (it holds admin.token)?"
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Err(Failure::new(
+            Exit::Auth,
+            "refused",
+            format!(
+                "the host refused the connection ({status}): {message}. Is --data-dir the \
+                 host's data directory (it holds admin.token)?"
+            ),
         )),
-        s if s.is_client_error() => Err(format!(
-            "the host refused the request ({status}): {message}"
+        s if s.is_client_error() => Err(Failure::new(
+            Exit::Invalid,
+            "refused",
+            format!("the host refused the request ({status}): {message}"),
         )),
         _ => Ok(Ended::Retry {
             why: format!("the host answered {status}: {message}"),
@@ -267,6 +284,18 @@ fn request(
             .map_err(|_| "admin.token holds characters a header cannot carry".to_owned())?;
         request.headers_mut().insert(header::AUTHORIZATION, value);
     }
+    Ok(request)
+}
+
+/// An upgrade request for `url` (a complete `ws://` URL) with the token in the
+/// `Authorization` header.
+pub fn upgrade_request(url: &str, token: &str) -> Result<Request, String> {
+    let mut request = url
+        .into_client_request()
+        .map_err(|err| format!("bad URL {url}: {err}"))?;
+    let value = HeaderValue::from_str(&format!("Bearer {token}"))
+        .map_err(|_| "admin.token holds characters a header cannot carry".to_owned())?;
+    request.headers_mut().insert(header::AUTHORIZATION, value);
     Ok(request)
 }
 
