@@ -100,6 +100,18 @@ pub enum CoreError {
         /// How to configure one.
         reason: String,
     },
+    /// The runtime has no agent session with this id.
+    #[error("no agent session with id {id:?}")]
+    SessionNotFound {
+        /// The id asked for.
+        id: String,
+    },
+    /// A request's content breaks a rule of the domain (an empty message, a title too long).
+    #[error("invalid request: {reason}")]
+    InvalidInput {
+        /// Which rule, in a sentence.
+        reason: String,
+    },
 }
 
 impl CoreError {
@@ -121,6 +133,8 @@ impl CoreError {
             CoreError::Storage(_) => "storage_error",
             CoreError::Internal(_) => "internal_error",
             CoreError::RuntimeNotConfigured { .. } => "runtime_not_configured",
+            CoreError::SessionNotFound { .. } => "session_not_found",
+            CoreError::InvalidInput { .. } => "invalid_request",
         }
     }
 }

@@ -11,6 +11,7 @@
 //!
 //! With the `mocks` feature, mockall mocks of every port are exported (`MockConfigStore`, ...).
 
+pub mod agent;
 pub mod config;
 pub mod error;
 pub mod event;
@@ -22,6 +23,7 @@ pub mod skills;
 pub mod telemetry;
 pub mod value;
 
+pub use agent::{Approval, Message, Resolution, SentMessage, Session, SessionDetail};
 pub use config::{
     Config, ConfigSnapshot, ConfigView, FieldError, HistoryEntry, HistoryView, KeptConfig, Revision,
 };
@@ -35,7 +37,7 @@ pub use ports::{
 };
 pub use runtime::{ChangeNotice, McpTool, Model, Provider, RuntimeState, RuntimeStatus};
 pub use services::{
-    ApprovalDecision, ApprovalRequest, ApprovalService, ConfigService, HealthService,
+    AgentService, ApprovalDecision, ApprovalRequest, ApprovalService, ConfigService, HealthService,
     PendingApproval, Ports, RuntimeService, Services, SkillService,
 };
 pub use skills::{Skill, SkillRequirements, SkillSource};

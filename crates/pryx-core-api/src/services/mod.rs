@@ -1,12 +1,14 @@
 //! Application services: the use cases a transport calls. Each holds the ports it needs and
 //! enforces the domain rules; transports only parse, call one method and map the result.
 
+mod agent;
 mod approvals;
 mod config;
 mod health;
 mod runtime;
 mod skills;
 
+pub use agent::{AgentService, MAX_MESSAGE_BYTES, MAX_TITLE_CHARS};
 pub use approvals::{ApprovalDecision, ApprovalRequest, ApprovalService, PendingApproval};
 pub use config::ConfigService;
 pub use health::HealthService;
@@ -47,6 +49,8 @@ pub struct Services {
     pub approvals: ApprovalService,
     /// The ports themselves, for adapters that need to reach one (e.g. shutdown).
     pub ports: Ports,
+    /// Talk to the agent: sessions, messages, approvals.
+    pub agent: AgentService,
 }
 
 impl Services {
@@ -64,6 +68,7 @@ impl Services {
         version: impl Into<String>,
     ) -> Self {
         Self {
+            agent: AgentService::new(ports.runtime.clone(), approvals.clone()),
             approvals,
             config: ConfigService::new(ports.clone()),
             skills: SkillService::new(ports.clone()),

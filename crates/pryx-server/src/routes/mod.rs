@@ -1,6 +1,7 @@
 //! The HTTP routes. Each handler parses, calls one core service and maps the result; the
 //! OpenAPI document is generated from the same handlers.
 
+mod agent;
 mod auth;
 mod config;
 mod health;
@@ -52,7 +53,8 @@ pub(crate) type AppState = Arc<AppContext>;
         (name = "host", description = "Host health and metadata"),
         (name = "config", description = "The runtime's config.yaml, with optimistic concurrency"),
         (name = "skills", description = "Skills found on this machine and their enabled state"),
-        (name = "runtime", description = "What the agent runtime offers (answered by the runtime)")
+        (name = "runtime", description = "What the agent runtime offers (answered by the runtime)"),
+        (name = "agent", description = "Agent sessions, messages and approvals (answered through the runtime; replies stream on /ws)")
     )
 )]
 struct ApiDoc;
@@ -117,6 +119,11 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(runtime::list_provider_models))
         .routes(routes!(runtime::list_mcp_tools))
         .routes(routes!(runtime::restart_runtime))
+        .routes(routes!(agent::list_sessions, agent::create_session))
+        .routes(routes!(agent::get_session))
+        .routes(routes!(agent::send_message))
+        .routes(routes!(agent::list_approvals))
+        .routes(routes!(agent::resolve_approval))
         .merge(crate::ws::routes())
         .route("/api/v1/openapi.json", get(openapi_json))
         .route_layer(axum::middleware::from_fn(require_auth));
