@@ -101,7 +101,9 @@ fn record(session: &str, role: &str, content: &str) -> String {
     });
     let id = format!("{session}-{}", entry.messages.len() + 1);
     let now = now();
-    entry.messages.push(json!({"id": id, "sessionId": session, "role": role,
+    entry
+        .messages
+        .push(json!({"id": id, "sessionId": session, "role": role,
                                 "content": content, "createdAt": now}));
     entry.updated_at = now;
     id
