@@ -253,13 +253,19 @@ async fn tui_paths_the_host_does_not_serve_answer_json_not_the_page() {
         ("POST", "/skills/uninstall"),
         ("GET", "/api/channels"),
         ("POST", "/api/channels/c1/test"),
-        ("POST", "/api/v1/providers/openai/key"),
-        ("DELETE", "/api/v1/providers/openai/key"),
     ] {
         let body = (method != "GET" && method != "DELETE").then(|| json!({"id": "x"}));
         let (status, answer) = call(&h, method, path, body).await;
         assert_eq!(status, 501, "{method} {path}: {answer}");
         assert_eq!(answer["error"]["code"], "not_implemented");
+    }
+    // Under /api/v1 an undeclared method is the API's 405, as for every route.
+    for method in ["POST", "DELETE"] {
+        let (status, answer) = call(&h, method, "/api/v1/providers/openai/key", None).await;
+        assert_eq!(
+            (status, &answer["error"]["code"]),
+            (405, &json!("method_not_allowed"))
+        );
     }
     // A browser navigating there still gets the UI.
     let page = h

@@ -27,8 +27,8 @@ use crate::value::Value;
 const NOT_FOUND: i64 = -32004;
 /// JSON-RPC code the host uses for an answer it cannot read.
 const INVALID_RESULT: i64 = -32603;
-/// The longest message `send` accepts, in bytes (the `/ws` message limit is 64 KiB).
-pub const MAX_MESSAGE_BYTES: usize = 32 * 1024;
+/// The longest message `send` accepts, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 16 * 1024;
 /// The longest session title `create_session` accepts, in characters.
 pub const MAX_TITLE_CHARS: usize = 200;
 
@@ -113,8 +113,8 @@ impl AgentService {
         check(!content.trim().is_empty(), || {
             "a message needs content".into()
         })?;
-        check(content.len() <= MAX_MESSAGE_BYTES, || {
-            format!("a message is at most {MAX_MESSAGE_BYTES} bytes")
+        check(content.chars().count() <= MAX_MESSAGE_CHARS, || {
+            format!("a message is at most {MAX_MESSAGE_CHARS} characters")
         })?;
         let mut pairs = vec![("content", Value::from(content))];
         if let Some(id) = session_id {

@@ -8,7 +8,7 @@ mod health;
 mod runtime;
 mod skills;
 
-pub use agent::{AgentService, MAX_MESSAGE_BYTES, MAX_TITLE_CHARS};
+pub use agent::{AgentService, MAX_MESSAGE_CHARS, MAX_TITLE_CHARS};
 pub use approvals::{ApprovalDecision, ApprovalRequest, ApprovalService, PendingApproval};
 pub use config::ConfigService;
 pub use health::HealthService;

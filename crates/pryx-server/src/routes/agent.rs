@@ -24,6 +24,7 @@ pub(crate) struct SessionList {
 pub(crate) struct NewSession {
     /// A title (at most 200 characters); the runtime picks one when absent.
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub title: Option<String>,
 }
 
@@ -31,7 +32,8 @@ pub(crate) struct NewSession {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewMessage {
-    /// The text to send (not blank, at most 32 KiB).
+    /// The text to send: not blank, at most 16,384 characters.
+    #[schema(min_length = 1, max_length = 16384, pattern = r"\S")]
     pub content: String,
 }
 

@@ -8,7 +8,7 @@
 //! credential check; everything else is authenticated exactly like the route it aliases.
 //!
 //! The TUI's paths the host does not serve (`/mcp/...`, `/api/channels...`, skill install and
-//! uninstall, storing or deleting a provider key) answer `501 not_implemented` in the API's
+//! uninstall) answer `501 not_implemented` in the API's
 //! JSON error shape (a browser navigating still gets the UI), so the TUI shows an error instead
 //! of rendering an HTML page as an empty list. They are not in the OpenAPI document: they are
 //! not part of the API.
@@ -51,10 +51,6 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .route("/skills/uninstall", any(not_served))
         .route("/api/channels", any(not_served))
         .route("/api/channels/{*rest}", any(not_served))
-        .route(
-            "/api/v1/providers/{id}/key",
-            axum::routing::post(not_served).delete(not_served),
-        )
         .route_layer(from_fn(page_or_auth));
     public.merge(protected).merge(unserved)
 }
@@ -180,7 +176,7 @@ pub(crate) async fn tui_list_mcp_tools(State(app): State<AppState>) -> Response 
 }
 
 /// Whether a provider is configured (its key stored, or none needed), from the runtime's
-/// provider list. Storing and deleting keys is not served yet (`501 not_implemented`).
+/// provider list. Storing and deleting keys is not served yet (`405 method_not_allowed`).
 #[utoipa::path(
     get,
     path = "/api/v1/providers/{id}/key",
