@@ -214,7 +214,8 @@ async fn the_tui_works_against_the_host_with_only_the_token_added() {
     let (ok, status, body) = host
         .replay(&http["provider_key_set"], &[("provider", "openai")])
         .await;
-    assert!(!ok && status == 501, "{body}");
+    assert!(!ok && status == 405, "{body}");
+    assert_eq!(body["error"]["code"], "method_not_allowed");
     assert!(
         !body.to_string().contains("sk-replay"),
         "the key is not echoed"
