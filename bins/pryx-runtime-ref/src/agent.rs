@@ -1,9 +1,16 @@
 //! The scripted agent: a chat message gets a reply streamed as `session.message` events. A
 //! message that asks for a tool ("use tool") first asks the host for permission and goes on
 //! with the answer.
+//!
+//! It also keeps the sessions, in the shapes the upstream runtime gives them to the TUI:
+//! `sessions.list` items `{id, title, createdAt, updatedAt, messages}`, `session.resume` →
+//! `{session, messages: [{id, sessionId, role, content, createdAt}]}`, `session.create
+//! {title?}` → the session. Tool events carry what the TUI renders: `tool.request {tool,
+//! args}`, `tool.executing {tool}`, `tool.complete {tool, result}` with `result` a string.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 
@@ -11,6 +18,144 @@ use crate::dispatch::State;
 use crate::io::Out;
 
 const TOOL: &str = "fs:read_file";
+/// What the scripted tool "reads".
+const TOOL_OUTPUT: &str = "# Pryx\n";
+
+/// One session the agent keeps.
+#[derive(Debug, Clone)]
+struct Session {
+    title: String,
+    created_at: String,
+    updated_at: String,
+    messages: Vec<Value>,
+}
+
+/// Every session of this run, by id (one runtime process serves one host).
+static SESSIONS: Mutex<BTreeMap<String, Session>> = Mutex::new(BTreeMap::new());
+/// How many sessions `session.create` made, for their ids.
+static CREATED: Mutex<u64> = Mutex::new(0);
+
+fn sessions() -> MutexGuard<'static, BTreeMap<String, Session>> {
+    SESSIONS.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Whether `method` is one of the agent's methods (answered by [`answer`]).
+pub fn handles(method: &str) -> bool {
+    matches!(
+        method,
+        "chat.send" | "sessions.list" | "session.resume" | "session.create"
+    )
+}
+
+/// Answers one of the agent's methods: the result, or a JSON-RPC `(code, message)`.
+pub fn answer(state: &Arc<State>, method: &str, params: &Value) -> Result<Value, (i64, String)> {
+    match method {
+        "chat.send" => chat_send(state, params),
+        "sessions.list" => {
+            let list: Vec<Value> = sessions().iter().map(|(id, s)| summary(id, s)).collect();
+            Ok(json!({"sessions": list}))
+        }
+        "session.resume" => {
+            let id = str_param(params, "session_id")?;
+            let all = sessions();
+            let session = all
+                .get(id)
+                .ok_or((-32004, format!("no session named {id:?}")))?;
+            Ok(json!({"session": summary(id, session), "messages": session.messages}))
+        }
+        "session.create" => {
+            let title = params.get("title").and_then(Value::as_str);
+            let n = {
+                let mut created = CREATED.lock().unwrap_or_else(|p| p.into_inner());
+                *created += 1;
+                *created
+            };
+            let id = format!("ref-{n}");
+            let session = new_session(title.unwrap_or("New chat"));
+            let answer = summary(&id, &session);
+            sessions().insert(id, session);
+            Ok(answer)
+        }
+        other => Err((-32601, format!("{other:?} is not an agent method"))),
+    }
+}
+
+fn chat_send(state: &Arc<State>, params: &Value) -> Result<Value, (i64, String)> {
+    let content = str_param(params, "content")?.to_owned();
+    let session = params
+        .get("session_id")
+        .and_then(Value::as_str)
+        .unwrap_or("default")
+        .to_owned();
+    let message_id = record(&session, "user", &content);
+    tokio::spawn(reply(state.clone(), session.clone(), content));
+    Ok(json!({"accepted": true, "session_id": session, "message_id": message_id}))
+}
+
+/// Adds a message to `session` (creating it, titled by its first message) and returns its id.
+fn record(session: &str, role: &str, content: &str) -> String {
+    let mut all = sessions();
+    let entry = all.entry(session.to_owned()).or_insert_with(|| {
+        let title: String = content.chars().take(40).collect();
+        new_session(&title)
+    });
+    let id = format!("{session}-{}", entry.messages.len() + 1);
+    let now = now();
+    entry
+        .messages
+        .push(json!({"id": id, "sessionId": session, "role": role,
+                                "content": content, "createdAt": now}));
+    entry.updated_at = now;
+    id
+}
+
+fn new_session(title: &str) -> Session {
+    let now = now();
+    Session {
+        title: title.to_owned(),
+        created_at: now.clone(),
+        updated_at: now,
+        messages: Vec::new(),
+    }
+}
+
+fn summary(id: &str, s: &Session) -> Value {
+    json!({"id": id, "title": s.title, "createdAt": s.created_at, "updatedAt": s.updated_at,
+           "messages": s.messages.len()})
+}
+
+fn str_param<'a>(params: &'a Value, name: &str) -> Result<&'a str, (i64, String)> {
+    params.get(name).and_then(Value::as_str).ok_or_else(|| {
+        (
+            -32602,
+            format!("invalid params: {name} (a string) is required"),
+        )
+    })
+}
+
+/// Now as RFC 3339 UTC with seconds (`2026-01-02T03:04:05Z`).
+fn now() -> String {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
 
 /// Replies to `content` in `session`.
 pub async fn reply(state: Arc<State>, session: String, content: String) {
@@ -27,6 +172,7 @@ pub async fn reply(state: Arc<State>, session: String, content: String) {
         format!("You said: {content}")
     };
     let chunks = stream(out, &session, &text, state.options.stream_delay_ms).await;
+    record(&session, "assistant", &text);
     out.notify(
         "telemetry.export",
         json!({"records": [{"kind": "metric", "name": "agent.reply.chunks", "value": chunks,
@@ -56,17 +202,13 @@ async fn use_tool(out: &Out, session: &str) -> String {
         .await;
     match answer {
         Ok(result) if result.get("approved") == Some(&Value::Bool(true)) => {
-            publish(
-                out,
-                "tool.executing",
-                session,
-                json!({"tool": TOOL, "args": args}),
-            );
+            publish(out, "tool.executing", session, json!({"tool": TOOL}));
+            // `result` is the tool's output as text: the TUI renders it as a string.
             publish(
                 out,
                 "tool.complete",
                 session,
-                json!({"tool": TOOL, "ok": true, "result": {"content": "# Pryx\n"}}),
+                json!({"tool": TOOL, "result": TOOL_OUTPUT}),
             );
             format!("I read README.md with {TOOL}: it starts with a heading.")
         }

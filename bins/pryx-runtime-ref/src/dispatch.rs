@@ -202,6 +202,7 @@ async fn notification(state: &State, method: &str, params: &Value) {
 fn answer(state: &Arc<State>, method: &str, params: &Value) -> Result<Value, Failure> {
     let fixture = &state.fixture;
     match method {
+        m if crate::agent::handles(m) => crate::agent::answer(state, m, params),
         "initialize" => initialize(state, params),
         "shutdown" => Ok(json!({})),
         "ping" if state.options.no_ping => Err((

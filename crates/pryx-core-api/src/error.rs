@@ -179,6 +179,18 @@ pub enum CoreError {
     /// Another update is being applied right now.
     #[error("an update is already being applied")]
     UpdateInProgress,
+    /// The runtime has no agent session with this id.
+    #[error("no agent session with id {id:?}")]
+    SessionNotFound {
+        /// The id asked for.
+        id: String,
+    },
+    /// A request's content breaks a rule of the domain (an empty message, a title too long).
+    #[error("invalid request: {reason}")]
+    InvalidInput {
+        /// Which rule, in a sentence.
+        reason: String,
+    },
 }
 
 impl CoreError {
@@ -211,6 +223,8 @@ impl CoreError {
             CoreError::NoUpdate { .. } => "no_update",
             CoreError::UpdateChanged { .. } => "update_changed",
             CoreError::UpdateInProgress => "update_in_progress",
+            CoreError::SessionNotFound { .. } => "session_not_found",
+            CoreError::InvalidInput { .. } => "invalid_request",
         }
     }
 }

@@ -12,6 +12,7 @@
 //!
 //! With the `mocks` feature, mockall mocks of every port are exported (`MockConfigStore`, ...).
 
+pub mod agent;
 pub mod config;
 pub mod error;
 pub mod event;
@@ -24,6 +25,7 @@ pub mod telemetry;
 pub mod update;
 pub mod value;
 
+pub use agent::{Approval, Message, Resolution, SentMessage, Session, SessionDetail};
 pub use config::{
     Config, ConfigSnapshot, ConfigView, FieldError, HistoryEntry, HistoryView, KeptConfig, Revision,
 };
@@ -40,8 +42,8 @@ pub use ports::{
 };
 pub use runtime::{ChangeNotice, McpTool, Model, Provider, RuntimeState, RuntimeStatus};
 pub use services::{
-    ApprovalDecision, ApprovalRequest, ApprovalService, ConfigService, HealthService, NoUpdater,
-    PendingApproval, Ports, RuntimeService, Services, SkillService, UpdateService,
+    AgentService, ApprovalDecision, ApprovalRequest, ApprovalService, ConfigService, HealthService,
+    NoUpdater, PendingApproval, Ports, RuntimeService, Services, SkillService, UpdateService,
 };
 pub use skills::{Skill, SkillRequirements, SkillSource};
 pub use telemetry::{TelemetryKind, TelemetryRecord};

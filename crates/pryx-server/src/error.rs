@@ -124,7 +124,9 @@ impl From<CoreError> for ApiError {
             CoreError::SkillNotFound { .. }
             | CoreError::ProviderNotFound { .. }
             | CoreError::ApprovalNotFound { .. }
-            | CoreError::HistoryNotFound { .. } => StatusCode::NOT_FOUND,
+            | CoreError::HistoryNotFound { .. }
+            | CoreError::SessionNotFound { .. } => StatusCode::NOT_FOUND,
+            CoreError::InvalidInput { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             CoreError::RuntimeUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             CoreError::RuntimeNotConfigured { .. } => StatusCode::CONFLICT,
             CoreError::RuntimeTimeout { .. } => StatusCode::GATEWAY_TIMEOUT,

@@ -227,18 +227,19 @@ async fn tui_commands_are_forwarded_to_the_runtime_and_answered() {
     let h = WsHost::start().await;
     let (mut client, _) = h.connect_hello("?event=nothing").await;
     client
-        .send(json!({"event": "chat.send", "session_id": "s1", "payload": {"content": "hi"}}))
+        .send(
+            json!({"event": "chat.send", "session_id": "sess-0001", "payload": {"content": "hi"}}),
+        )
         .await;
     let answer = client.next().await;
     assert_eq!(answer["type"], "result");
     assert_eq!(answer["event"], "chat.send");
-    assert_eq!(answer["session_id"], "s1");
-    assert_eq!(answer["error"]["code"], "runtime_error", "{answer}");
-    assert_eq!(answer["error"]["details"]["runtime_code"], -32601);
+    assert_eq!(answer["session_id"], "sess-0001");
+    assert_eq!(answer["result"]["accepted"], true, "{answer}");
     let calls = h.adapters.runtime.calls();
     let expected = Value::map([
         ("content", Value::from("hi")),
-        ("session_id", Value::from("s1")),
+        ("session_id", Value::from("sess-0001")),
     ]);
     assert_eq!(calls, [("chat.send".to_owned(), expected)]);
 
@@ -251,11 +252,21 @@ async fn tui_commands_are_forwarded_to_the_runtime_and_answered() {
         (&json!("result"), &json!("l"))
     );
     assert!(sessions["result"]["sessions"].is_array(), "{sessions}");
+    // The shape the runtime's old socket answered with, which the TUI reads.
+    assert_eq!(sessions["payload"], sessions["result"]);
 
-    // The same pass-through as an id-matched request.
+    // A runtime error comes back as the command's error.
+    client
+        .send(json!({"event": "chat.send", "session_id": "nope", "payload": {"content": "hi"}}))
+        .await;
+    let failed = client.next().await;
+    assert_eq!(failed["error"]["code"], "runtime_error", "{failed}");
+    assert_eq!(failed["error"]["details"]["runtime_code"], -32004);
+
+    // An id-matched request is passed through as well.
     let unknown = client.request(json!(1), "no.such.method", json!({})).await;
     assert_eq!(unknown["error"]["code"], "runtime_error");
-    assert_eq!(h.adapters.runtime.calls().len(), 3);
+    assert_eq!(h.adapters.runtime.calls().len(), 4);
 
     h.adapters.runtime.set_down(true);
     let down = client.request(json!(2), "sessions.list", json!({})).await;
@@ -263,24 +274,53 @@ async fn tui_commands_are_forwarded_to_the_runtime_and_answered() {
 }
 
 #[tokio::test]
+async fn an_unknown_message_type_is_refused_not_forwarded() {
+    let h = WsHost::start().await;
+    let (mut client, _) = h.connect_hello("?event=nothing").await;
+    for message in [
+        json!({"type": "config.save", "id": 5, "payload": {"workspace": "w"}}),
+        json!({"event": "admin.shutdown"}),
+        json!({"type": "initialize"}),
+        json!({"type": "event", "event": "debug.echo", "payload": {}}),
+    ] {
+        client.send(message.clone()).await;
+        let answer = client.next().await;
+        assert_eq!(answer["type"], "error", "{message}: {answer}");
+        assert_eq!(answer["error"]["code"], "unknown_type", "{answer}");
+    }
+    client.send(json!({"type": "ping", "id": 9})).await;
+    assert_eq!(
+        client.next().await["type"],
+        "pong",
+        "the connection stays open"
+    );
+    assert!(
+        h.adapters.runtime.calls().is_empty(),
+        "nothing reached the runtime: {:?}",
+        h.adapters.runtime.calls()
+    );
+}
+
+#[tokio::test]
 async fn the_tuis_current_chat_screen_messages_are_understood() {
     let h = WsHost::start().await;
     let (mut client, _) = h.connect_hello("?event=nothing").await;
     client
-        .send(json!({"type": "chat.message", "sessionId": "s1", "content": "hi"}))
+        .send(json!({"type": "chat.message", "sessionId": "sess-0001", "content": "hi"}))
         .await;
     let answer = client.next().await;
     assert_eq!(
         (&answer["type"], &answer["event"]),
-        (&json!("result"), &json!("chat.message"))
+        (&json!("result"), &json!("chat.send"))
     );
     let expected = Value::map([
         ("content", Value::from("hi")),
-        ("session_id", Value::from("s1")),
+        ("session_id", Value::from("sess-0001")),
     ]);
+    // The TUI's `chat.message` reaches the runtime as the method it implements.
     assert_eq!(
         h.adapters.runtime.calls(),
-        [("chat.message".to_owned(), expected)]
+        [("chat.send".to_owned(), expected)]
     );
     client
         .send(json!({"type": "approval.response", "sessionId": "s1", "approvalId": "apr-7", "approved": false}))

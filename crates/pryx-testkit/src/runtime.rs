@@ -28,6 +28,14 @@ const DOWN_REASON: &str = "the fixture runtime is down";
 /// - `sessions.list` → `{"sessions": [...]}` (the fixture's sessions);
 /// - `sessions.get` with `{"id": ...}` → that session, or [`CoreError::RuntimeFailed`] with code
 ///   -32602;
+/// - `session.resume` with `{"session_id": ...}` → `{"session", "messages"}` (the messages sent
+///   to it through `chat.send`), or -32004 (not found);
+/// - `session.create` with `{"title"?}` → a new session `{id: "fixture-<n>", title, createdAt,
+///   updatedAt}`, listed from then on;
+/// - `chat.send` with `{"content", "session_id"?}` → `{accepted, session_id, message_id}`,
+///   keeping the message (a new session when none is named; -32004 for an unknown one; -32602
+///   without a string `content`). It streams no reply: this runtime publishes no events;
+/// - `approval.resolve` → -32004: it tracks no approvals of its own;
 /// - anything else → [`CoreError::RuntimeFailed`] with code -32601 (method not found).
 ///
 /// Down (built with [`FixtureRuntime::down`] or switched with [`FixtureRuntime::set_down`]), its
@@ -41,7 +49,6 @@ pub struct FixtureRuntime {
     providers: Vec<Provider>,
     models: BTreeMap<String, Vec<Model>>,
     mcp_tools: Vec<McpTool>,
-    sessions: Vec<Value>,
     state: Mutex<State>,
 }
 
@@ -53,6 +60,9 @@ struct State {
     restarts: u32,
     notices: Vec<ChangeNotice>,
     calls: Vec<(String, Value)>,
+    sessions: Vec<Value>,
+    messages: BTreeMap<String, Vec<Value>>,
+    created: u64,
 }
 
 impl FixtureRuntime {
@@ -72,8 +82,8 @@ impl FixtureRuntime {
 
     /// The same runtime, answering `sessions.list` and `sessions.get` from `sessions` (each
     /// should be a map with a string `id`).
-    pub fn with_sessions(mut self, sessions: Vec<Value>) -> Self {
-        self.sessions = sessions;
+    pub fn with_sessions(self, sessions: Vec<Value>) -> Self {
+        lock(&self.state).sessions = sessions;
         self
     }
 
@@ -123,23 +133,117 @@ impl FixtureRuntime {
     }
 
     fn session(&self, params: &Value) -> Result<Value, CoreError> {
-        let failed = |message: String| CoreError::RuntimeFailed {
-            method: "sessions.get".into(),
-            code: INVALID_PARAMS,
-            message,
-            data: None,
-        };
-        let id = params
-            .as_map()
-            .and_then(|p| p.get("id"))
-            .and_then(Value::as_str)
-            .ok_or_else(|| failed("params must be {\"id\": <string>}".into()))?;
-        self.sessions
-            .iter()
-            .find(|s| s.as_map().and_then(|m| m.get("id")).and_then(Value::as_str) == Some(id))
+        let id = str_param(params, "id").ok_or_else(|| {
+            failed(
+                "sessions.get",
+                INVALID_PARAMS,
+                "params must be {\"id\": <string>}",
+            )
+        })?;
+        find(&lock(&self.state).sessions, id)
             .cloned()
-            .ok_or_else(|| failed(format!("no session with id {id:?}")))
+            .ok_or_else(|| {
+                failed(
+                    "sessions.get",
+                    INVALID_PARAMS,
+                    &format!("no session with id {id:?}"),
+                )
+            })
     }
+
+    fn resume(&self, params: &Value) -> Result<Value, CoreError> {
+        let method = "session.resume";
+        let id = str_param(params, "session_id")
+            .ok_or_else(|| failed(method, INVALID_PARAMS, "session_id (a string) is required"))?;
+        let state = lock(&self.state);
+        let session = find(&state.sessions, id)
+            .ok_or_else(|| failed(method, NOT_FOUND, &format!("no session with id {id:?}")))?;
+        let messages = state.messages.get(id).cloned().unwrap_or_default();
+        Ok(Value::map([
+            ("session", session.clone()),
+            ("messages", Value::List(messages)),
+        ]))
+    }
+
+    fn create(&self, params: &Value) -> Value {
+        let mut state = lock(&self.state);
+        state.created += 1;
+        let id = format!("fixture-{}", state.created);
+        let title = str_param(params, "title")
+            .unwrap_or("New session")
+            .to_owned();
+        let session = Value::map([
+            ("id", Value::from(id)),
+            ("title", Value::from(title)),
+            ("createdAt", Value::from(FIXED_TIME)),
+            ("updatedAt", Value::from(FIXED_TIME)),
+        ]);
+        state.sessions.push(session.clone());
+        session
+    }
+
+    fn chat(&self, params: &Value) -> Result<Value, CoreError> {
+        let method = "chat.send";
+        let content = str_param(params, "content")
+            .ok_or_else(|| failed(method, INVALID_PARAMS, "content (a string) is required"))?
+            .to_owned();
+        let id = match str_param(params, "session_id") {
+            Some(id) => {
+                if find(&lock(&self.state).sessions, id).is_none() {
+                    return Err(failed(
+                        method,
+                        NOT_FOUND,
+                        &format!("no session with id {id:?}"),
+                    ));
+                }
+                id.to_owned()
+            }
+            None => self
+                .create(&Value::Null)
+                .as_map()
+                .and_then(|m| m.get("id"))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+        };
+        let mut state = lock(&self.state);
+        let messages = state.messages.entry(id.clone()).or_default();
+        let message_id = format!("{id}-{}", messages.len() + 1);
+        messages.push(Value::map([
+            ("id", Value::from(message_id.clone())),
+            ("role", Value::from("user")),
+            ("content", Value::from(content)),
+        ]));
+        Ok(Value::map([
+            ("accepted", Value::Bool(true)),
+            ("session_id", Value::from(id)),
+            ("message_id", Value::from(message_id)),
+        ]))
+    }
+}
+
+/// The timestamp the fixture gives the sessions it creates, so answers are deterministic.
+const FIXED_TIME: &str = "2026-01-01T00:00:00Z";
+/// JSON-RPC "not found" (a runtime's unknown session or approval).
+const NOT_FOUND: i64 = -32004;
+
+fn failed(method: &str, code: i64, message: &str) -> CoreError {
+    CoreError::RuntimeFailed {
+        method: method.to_owned(),
+        code,
+        message: message.to_owned(),
+        data: None,
+    }
+}
+
+fn str_param<'a>(params: &'a Value, name: &str) -> Option<&'a str> {
+    params.as_map()?.get(name)?.as_str()
+}
+
+fn find<'a>(sessions: &'a [Value], id: &str) -> Option<&'a Value> {
+    sessions
+        .iter()
+        .find(|s| s.as_map().and_then(|m| m.get("id")).and_then(Value::as_str) == Some(id))
 }
 
 #[async_trait]
@@ -202,9 +306,17 @@ impl RuntimeBridge for FixtureRuntime {
             "ping" => Ok(Value::map([("pong", Value::Bool(true))])),
             "sessions.list" => Ok(Value::map([(
                 "sessions",
-                Value::List(self.sessions.clone()),
+                Value::List(lock(&self.state).sessions.clone()),
             )])),
             "sessions.get" => self.session(&params),
+            "session.resume" => self.resume(&params),
+            "session.create" => Ok(self.create(&params)),
+            "chat.send" => self.chat(&params),
+            "approval.resolve" => Err(failed(
+                method,
+                NOT_FOUND,
+                "the fixture runtime tracks no approvals of its own",
+            )),
             _ => Err(CoreError::RuntimeFailed {
                 method: method.to_owned(),
                 code: METHOD_NOT_FOUND,
@@ -280,9 +392,63 @@ mod tests {
         let params = Value::map([("id", Value::from("s1"))]);
         assert!(rt.call("sessions.get", params).await.is_ok());
         let err = rt.call("chat.send", Value::Null).await.unwrap_err();
+        assert!(matches!(err, CoreError::RuntimeFailed { code: -32602, .. }));
+        let err = rt.call("no.such.method", Value::Null).await.unwrap_err();
         assert!(matches!(err, CoreError::RuntimeFailed { code: -32601, .. }));
         let methods: Vec<_> = rt.calls().into_iter().map(|(m, _)| m).collect();
-        assert_eq!(methods, ["sessions.list", "sessions.get", "chat.send"]);
+        assert_eq!(
+            methods,
+            [
+                "sessions.list",
+                "sessions.get",
+                "chat.send",
+                "no.such.method"
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn sessions_are_created_written_to_and_resumed() {
+        let rt = runtime();
+        let created = rt
+            .call(
+                "session.create",
+                Value::map([("title", Value::from("Trip"))]),
+            )
+            .await
+            .unwrap();
+        let id = created.as_map().unwrap()["id"].as_str().unwrap().to_owned();
+        let send = Value::map([
+            ("session_id", Value::from(id.clone())),
+            ("content", Value::from("hi")),
+        ]);
+        let sent = rt.call("chat.send", send).await.unwrap();
+        assert_eq!(
+            sent.as_map().unwrap()["session_id"],
+            Value::from(id.clone())
+        );
+        let resumed = rt
+            .call(
+                "session.resume",
+                Value::map([("session_id", Value::from(id))]),
+            )
+            .await
+            .unwrap();
+        let messages = &resumed.as_map().unwrap()["messages"];
+        assert!(
+            matches!(messages, Value::List(l) if l.len() == 1),
+            "{messages:?}"
+        );
+        let listed = rt.call("sessions.list", Value::Null).await.unwrap();
+        assert!(matches!(&listed.as_map().unwrap()["sessions"], Value::List(l) if l.len() == 2));
+        let unknown = Value::map([
+            ("session_id", Value::from("nope")),
+            ("content", Value::from("hi")),
+        ]);
+        let err = rt.call("chat.send", unknown).await.unwrap_err();
+        assert!(matches!(err, CoreError::RuntimeFailed { code: -32004, .. }));
+        let err = rt.call("approval.resolve", Value::Null).await.unwrap_err();
+        assert!(matches!(err, CoreError::RuntimeFailed { code: -32004, .. }));
     }
 
     #[tokio::test]

@@ -1,6 +1,7 @@
 //! Application services: the use cases a transport calls. Each holds the ports it needs and
 //! enforces the domain rules; transports only parse, call one method and map the result.
 
+mod agent;
 mod approvals;
 mod config;
 mod health;
@@ -8,6 +9,7 @@ mod runtime;
 mod skills;
 mod update;
 
+pub use agent::{AgentService, MAX_MESSAGE_CHARS, MAX_TITLE_CHARS};
 pub use approvals::{ApprovalDecision, ApprovalRequest, ApprovalService, PendingApproval};
 pub use config::ConfigService;
 pub use health::HealthService;
@@ -54,6 +56,8 @@ pub struct Services {
     /// Check for and apply updates of the host ([`NoUpdater`] unless one is given with
     /// [`Services::with_updater`] or set here).
     pub update: UpdateService,
+    /// Talk to the agent: sessions, messages, approvals.
+    pub agent: AgentService,
 }
 
 impl Services {
@@ -71,6 +75,7 @@ impl Services {
         version: impl Into<String>,
     ) -> Self {
         Self {
+            agent: AgentService::new(ports.runtime.clone(), approvals.clone()),
             approvals,
             config: ConfigService::new(ports.clone()),
             skills: SkillService::new(ports.clone()),

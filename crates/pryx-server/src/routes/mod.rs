@@ -1,6 +1,7 @@
 //! The HTTP routes. Each handler parses, calls one core service and maps the result; the
 //! OpenAPI document is generated from the same handlers.
 
+mod agent;
 mod auth;
 mod config;
 mod health;
@@ -54,7 +55,8 @@ pub(crate) type AppState = Arc<AppContext>;
         (name = "config", description = "The runtime's config.yaml, with optimistic concurrency"),
         (name = "skills", description = "Skills found on this machine and their enabled state"),
         (name = "runtime", description = "What the agent runtime offers (answered by the runtime)"),
-        (name = "update", description = "Updates of the host itself, signed and verified")
+        (name = "update", description = "Updates of the host itself, signed and verified"),
+        (name = "agent", description = "Agent sessions, messages and approvals (answered through the runtime; replies stream on /ws)")
     )
 )]
 struct ApiDoc;
@@ -121,6 +123,11 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(runtime::restart_runtime))
         .routes(routes!(update::check_update))
         .routes(routes!(update::apply_update))
+        .routes(routes!(agent::list_sessions, agent::create_session))
+        .routes(routes!(agent::get_session))
+        .routes(routes!(agent::send_message))
+        .routes(routes!(agent::list_approvals))
+        .routes(routes!(agent::resolve_approval))
         .merge(crate::ws::routes())
         .route("/api/v1/openapi.json", get(openapi_json))
         .route_layer(axum::middleware::from_fn(require_auth));

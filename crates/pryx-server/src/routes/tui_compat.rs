@@ -6,18 +6,27 @@
 //! `/health` and `/skills[/{id}]` are also paths a browser may open in the single-page UI: a
 //! `GET` whose `Accept` prefers `text/html` gets the (public) UI page instead of JSON, before any
 //! credential check; everything else is authenticated exactly like the route it aliases.
+//!
+//! The TUI's paths the host does not serve (`/mcp/...`, `/api/channels...`, skill install and
+//! uninstall) answer `501 not_implemented` in the API's
+//! JSON error shape (a browser navigating still gets the UI), so the TUI shows an error instead
+//! of rendering an HTML page as an empty list. They are not in the OpenAPI document: they are
+//! not part of the API.
+
+use std::time::Duration;
 
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, Method, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::{Next, from_fn};
 use axum::response::{IntoResponse, Response};
+use axum::routing::any;
 use axum::{Extension, Json};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{AppState, health, skills};
-use crate::error::ErrorBody;
+use super::{AppState, health, runtime, skills};
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiJson;
 use crate::security::{Credential, require_auth};
 use crate::ui;
@@ -33,8 +42,58 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(tui_get_skill))
         .routes(routes!(tui_enable_skill))
         .routes(routes!(tui_disable_skill))
+        .routes(routes!(tui_list_mcp_tools))
+        .routes(routes!(provider_key_status))
         .route_layer(from_fn(page_or_auth));
-    public.merge(protected)
+    let unserved = OpenApiRouter::new()
+        .route("/mcp/{*rest}", any(not_served))
+        .route("/skills/install", any(not_served))
+        .route("/skills/uninstall", any(not_served))
+        .route("/api/channels", any(not_served))
+        .route("/api/channels/{*rest}", any(not_served))
+        .route_layer(from_fn(page_or_auth));
+    public.merge(protected).merge(unserved)
+}
+
+/// How long `/health` waits for the runtime's providers before answering without them.
+const HEALTH_PROVIDERS_WAIT: Duration = Duration::from_millis(1500);
+
+/// `/health` as the TUI reads it: the host's health plus the runtime's readiness fields.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct TuiHealthReply {
+    /// The host's health, as `/api/v1/health`.
+    #[serde(flatten)]
+    pub health: health::HealthReply,
+    /// Ids of the configured model providers, from the runtime (authenticated callers only);
+    /// empty when none is configured, or the runtime is not ready or slow to answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub providers: Option<Vec<String>>,
+    /// Whether a Pryx cloud account is logged in: always `false`, the host has no cloud login
+    /// yet (authenticated callers only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cloud_logged_in: Option<bool>,
+}
+
+/// Whether a provider has its key, as the TUI's Providers screen asks.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct ProviderKeyStatus {
+    /// The provider.
+    pub provider_id: String,
+    /// Whether it is usable: a key is stored, or it needs none (the runtime's `configured`).
+    pub configured: bool,
+}
+
+/// The answer to a TUI path the host does not serve.
+async fn not_served(method: Method, uri: axum::http::Uri) -> Response {
+    ApiError::new(
+        StatusCode::NOT_IMPLEMENTED,
+        "not_implemented",
+        format!(
+            "{method} {} is not served by Pryx host (see docs/tui-migration.md)",
+            uri.path()
+        ),
+    )
+    .into_response()
 }
 
 /// A browser navigating to an alias path gets the UI page; anything else goes on.
@@ -65,19 +124,85 @@ pub(crate) struct SkillId {
     pub id: String,
 }
 
-/// Alias of `GET /api/v1/health` (the UI for browsers).
+/// Alias of `GET /api/v1/health` with the runtime's `providers` and `cloud_logged_in`, which
+/// the TUI reads to choose between Setup Required and Ready (the UI for browsers).
 #[utoipa::path(
     get,
     path = "/health",
     tag = "tui-compat",
     security((), ("bearer" = []), ("session" = [])),
-    responses((status = 200, description = "Host health, as `/api/v1/health`", body = health::HealthReply))
+    responses((status = 200, description = "Host health, as `/api/v1/health`, plus `providers` and `cloud_logged_in` for authenticated callers", body = TuiHealthReply))
 )]
 pub(crate) async fn tui_health(
     State(app): State<AppState>,
     credential: Option<Extension<Credential>>,
-) -> Json<health::HealthReply> {
-    health::health(State(app), credential).await
+) -> Json<TuiHealthReply> {
+    let authenticated = matches!(
+        credential,
+        Some(Extension(Credential::Token | Credential::Session))
+    );
+    let providers = if authenticated {
+        Some(
+            app.services
+                .agent
+                .configured_providers(HEALTH_PROVIDERS_WAIT)
+                .await,
+        )
+    } else {
+        None
+    };
+    let Json(health) = health::health(State(app), credential).await;
+    Json(TuiHealthReply {
+        health,
+        providers,
+        cloud_logged_in: authenticated.then_some(false),
+    })
+}
+
+/// Alias of `GET /api/v1/mcp/tools` (the runtime's old path).
+#[utoipa::path(
+    get,
+    path = "/mcp/tools",
+    tag = "tui-compat",
+    responses(
+        (status = 200, description = "Tools, as `/api/v1/mcp/tools`", body = runtime::ToolList),
+        (status = 502, description = "The runtime answered with an error (`runtime_error`)", body = ErrorBody),
+        (status = 503, description = "No runtime ready (`runtime_unavailable`)", body = ErrorBody),
+        (status = 504, description = "The runtime did not answer in time (`runtime_timeout`)", body = ErrorBody)
+    )
+)]
+pub(crate) async fn tui_list_mcp_tools(State(app): State<AppState>) -> Response {
+    runtime::list_mcp_tools(State(app)).await.into_response()
+}
+
+/// Whether a provider is configured (its key stored, or none needed), from the runtime's
+/// provider list. Storing and deleting keys is not served yet (`405 method_not_allowed`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/providers/{id}/key",
+    tag = "runtime",
+    params(("id" = String, Path, description = "The provider's id")),
+    responses(
+        (status = 200, description = "The provider's key status", body = ProviderKeyStatus),
+        (status = 404, description = "The runtime has no such provider (`provider_not_found`)", body = ErrorBody),
+        (status = 502, description = "The runtime answered with an error (`runtime_error`)", body = ErrorBody),
+        (status = 503, description = "No runtime ready (`runtime_unavailable`)", body = ErrorBody),
+        (status = 504, description = "The runtime did not answer in time (`runtime_timeout`)", body = ErrorBody)
+    )
+)]
+pub(crate) async fn provider_key_status(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<ProviderKeyStatus>, ApiError> {
+    let providers = app.services.runtime.providers().await?;
+    let provider = providers
+        .into_iter()
+        .find(|p| p.id == id)
+        .ok_or(pryx_core_api::CoreError::ProviderNotFound { id })?;
+    Ok(Json(ProviderKeyStatus {
+        provider_id: provider.id,
+        configured: provider.configured,
+    }))
 }
 
 /// Alias of `GET /api/v1/skills` (the UI for browsers).

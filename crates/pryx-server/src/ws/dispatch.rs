@@ -2,7 +2,7 @@
 //! `response` for requests, `result` for commands, with `error: {code, message, details?}`
 //! when the call failed (the code is `CoreError::code()`).
 
-use pryx_core_api::{CoreError, PendingApproval, Revision, Services, Value};
+use pryx_core_api::{CoreError, Revision, Services, Value};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value as Json, json};
@@ -43,9 +43,9 @@ pub(crate) async fn request(services: &Services, id: Json, method: &str, params:
 
 /// Answers a TUI command with a `result` frame.
 pub(crate) async fn command(services: &Services, cmd: Command) -> Json {
-    // `approval.response` is what the TUI's chat screen sends.
-    let outcome = if matches!(cmd.name.as_str(), "approval.resolve" | "approval.response") {
-        resolve_command(services, &cmd)
+    // Only the commands `inbound::COMMANDS` names get here, under their canonical names.
+    let outcome = if cmd.name == "approval.resolve" {
+        resolve_command(services, &cmd).await
     } else {
         runtime_call(services, &cmd.name, command_params(&cmd)).await
     };
@@ -55,7 +55,12 @@ pub(crate) async fn command(services: &Services, cmd: Command) -> Json {
             map.insert("session_id".into(), json!(session));
         }
         match outcome {
-            Ok(result) => map.insert("result".into(), result),
+            // `payload` repeats the result in the shape the runtime's old socket answered
+            // with (`{event, payload}`), which the TUI's screens read.
+            Ok(result) => {
+                map.insert("payload".into(), result.clone());
+                map.insert("result".into(), result)
+            }
             Err(failure) => map.insert("error".into(), failure.body()),
         };
     }
@@ -99,13 +104,10 @@ async fn call(s: &Services, method: &str, params: Json) -> Outcome {
             Ok(json!({"models": s.runtime.provider_models(&id).await?}))
         }
         "mcp.tools" => Ok(json!({"tools": s.runtime.mcp_tools().await?})),
-        "approvals.list" => {
-            let list: Vec<Json> = s.approvals.pending().iter().map(approval).collect();
-            Ok(json!({"approvals": list}))
-        }
+        "approvals.list" => Ok(json!({"approvals": s.agent.pending_approvals()})),
         "approval.resolve" => {
             let p: ResolveParams = parse(params)?;
-            s.approvals.resolve(&p.approval_id, p.approved)?;
+            s.agent.resolve(&p.approval_id, p.approved).await?;
             Ok(json!({"approval_id": p.approval_id, "approved": p.approved}))
         }
         other => runtime_call(s, other, params).await,
@@ -118,7 +120,7 @@ async fn runtime_call(s: &Services, method: &str, params: Json) -> Outcome {
 }
 
 /// The TUI's `approval.resolve`: the id and decision at the top level or in `payload`.
-fn resolve_command(s: &Services, cmd: &Command) -> Outcome {
+async fn resolve_command(s: &Services, cmd: &Command) -> Outcome {
     let from_payload = |key: &str| cmd.payload.get(key).cloned();
     let approval_id = cmd
         .approval_id
@@ -129,7 +131,7 @@ fn resolve_command(s: &Services, cmd: &Command) -> Outcome {
         .approved
         .or_else(|| from_payload("approved")?.as_bool())
         .ok_or_else(|| Failure::InvalidParams("approval.resolve needs `approved`".into()))?;
-    s.approvals.resolve(&approval_id, approved)?;
+    s.agent.resolve(&approval_id, approved).await?;
     Ok(json!({"approval_id": approval_id, "approved": approved}))
 }
 
@@ -148,17 +150,6 @@ fn command_params(cmd: &Command) -> Json {
         params.entry("session_id").or_insert_with(|| json!(session));
     }
     Json::Object(params)
-}
-
-fn approval(p: &PendingApproval) -> Json {
-    json!({
-        "approval_id": p.id,
-        "session_id": p.request.session_id,
-        "tool": p.request.tool,
-        "reason": p.request.description,
-        "intent": p.request.intent,
-        "args": p.request.args,
-    })
 }
 
 #[derive(Deserialize)]

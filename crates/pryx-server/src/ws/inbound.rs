@@ -169,8 +169,19 @@ pub(crate) fn parse(text: &str) -> Result<Inbound, Rejected> {
                          request) or name a command in `event`",
                     )
                 })?;
+            let name = command_name(&name).ok_or_else(|| {
+                reject(
+                    id.clone(),
+                    "unknown_type",
+                    format!(
+                        "unknown message type {name:?}: send one of subscribe, unsubscribe, \
+                         resume, ping, request, or a command ({})",
+                        COMMANDS.join(", ")
+                    ),
+                )
+            })?;
             Ok(Inbound::Command(Command {
-                name,
+                name: name.to_owned(),
                 id,
                 session_id: raw.session_id,
                 payload: raw.payload.unwrap_or_else(|| top_level_payload(json)),
@@ -178,6 +189,28 @@ pub(crate) fn parse(text: &str) -> Result<Inbound, Rejected> {
                 approved: raw.approved,
             }))
         }
+    }
+}
+
+/// The TUI commands `/ws` accepts (in `type` or `event`); nothing else is passed on.
+pub(crate) const COMMANDS: &[&str] = &[
+    "chat.send",
+    "chat.message",
+    "sessions.list",
+    "session.resume",
+    "approval.resolve",
+    "approval.response",
+];
+
+/// The command a client's name stands for: the TUI's chat screen sends `chat.message` for
+/// `chat.send` and `approval.response` for `approval.resolve`. `None` for any other name.
+fn command_name(name: &str) -> Option<&'static str> {
+    match name {
+        "chat.send" | "chat.message" => Some("chat.send"),
+        "approval.resolve" | "approval.response" => Some("approval.resolve"),
+        "sessions.list" => Some("sessions.list"),
+        "session.resume" => Some("session.resume"),
+        _ => None,
     }
 }
 
@@ -269,6 +302,10 @@ mod tests {
             panic!("{text}")
         };
         assert_eq!(c.session_id.as_deref(), Some("s1"));
+        assert_eq!(
+            c.name, "chat.send",
+            "chat.message is the TUI's name for chat.send"
+        );
         assert_eq!(c.payload, json!({"content": "hi"}));
         let text = r#"{"type":"approval.response","approvalId":"apr-1","approved":true}"#;
         let Ok(Inbound::Command(c)) = parse(text) else {
@@ -302,6 +339,12 @@ mod tests {
         assert_eq!(code(r#"{"payload":{}}"#), "invalid_message");
         assert_eq!(code(r#"{"type":"ping","id":{"a":1}}"#), "invalid_message");
         assert_eq!(code(r#"{"type":"ping","last_seq":-1}"#), "invalid_message");
+        assert_eq!(
+            code(r#"{"type":"config.save","payload":{}}"#),
+            "unknown_type"
+        );
+        assert_eq!(code(r#"{"event":"admin.shutdown"}"#), "unknown_type");
+        assert_eq!(code(r#"{"type":"initialize","id":3}"#), "unknown_type");
         let rejected = parse(r#"{"type":"request","id":7}"#).unwrap_err();
         assert_eq!(rejected.id, Some(json!(7)));
     }
