@@ -1,5 +1,6 @@
 //! `pryx update check|apply`: the host's updater (`GET /api/v1/update`,
-//! `POST /api/v1/update/apply`). A host without one says so (exit 9).
+//! `POST /api/v1/update/apply`). A host without one, or with one that has no signing key
+//! configured, says so (exit 9).
 
 use serde_json::{Value as Json, json};
 
@@ -46,7 +47,16 @@ fn pick(body: &Json, names: &[&str]) -> String {
         .map_or_else(|| "-".into(), cell)
 }
 
-fn no_updater(failure: Failure) -> Failure {
+fn no_updater(mut failure: Failure) -> Failure {
+    if failure.code == "update_not_configured" {
+        // The host has an updater but no key or endpoint: not an error of this command.
+        failure.exit = Exit::Unsupported;
+        failure.fix = Some(
+            "start the host with --update-pubkey (or PRYX_UPDATE_PUBKEY); see docs/updater.md"
+                .into(),
+        );
+        return failure;
+    }
     if failure.exit != Exit::Unsupported {
         return failure;
     }
