@@ -434,11 +434,31 @@ fn the_schema_reserves_exactly_the_event_names_the_host_refuses() {
 }
 
 #[test]
-fn approval_resolve_is_answered_by_the_host_and_never_a_runtime_method() {
+fn approval_resolve_goes_host_to_runtime_only_and_has_a_schema() {
+    // One truth: the host answers the approvals it holds and forwards `approval.resolve` for
+    // the others; a runtime never calls it on the host.
     let schema: serde_json::Value = serde_json::from_str(SCHEMA).unwrap();
-    assert!(!schema["x-methods"].to_string().contains("approval.resolve"));
-    assert!(schema["$defs"].get("params:approval.resolve").is_none());
+    let to_runtime = &schema["x-methods"]["host-to-runtime"]["requests"];
+    assert!(
+        to_runtime
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m == "approval.resolve")
+    );
+    assert!(
+        !schema["x-methods"]["runtime-to-host"]
+            .to_string()
+            .contains("approval.resolve")
+    );
+    assert!(schema["$defs"].get("params:approval.resolve").is_some());
     assert!(!methods::HOST_CALLS.contains(&methods::APPROVAL_RESOLVE));
+    let c = Checker::new();
+    c.message(&json!({"jsonrpc": "2.0", "id": 4, "method": "approval.resolve", "params": {"approval_id": "apr-1", "approved": true}}));
+    c.not_message(json!({"jsonrpc": "2.0", "id": 4, "method": "approval.resolve", "params": {"approval_id": "apr-1"}}));
+    c.message(
+        &json!({"jsonrpc": "2.0", "id": 5, "method": "session.create", "params": {"title": "t"}}),
+    );
 }
 
 #[test]
