@@ -70,8 +70,8 @@ pub async fn run(options: Options) -> Result<(), StartError> {
     let approvals = ApprovalService::new(events.clone());
     let telemetry: Arc<dyn TelemetrySink> = Arc::new(NoopTelemetry);
     let config_store = FileConfigStore::new(&data_dir).with_revision_key(revision_key);
-    // One update service for the API and (once pryx-ipc takes it in `HostHandles`) the
-    // runtime's `updater.*` calls, so one apply at a time holds across both.
+    // One update service for the API and the runtime's `updater.*` calls, so one apply at a
+    // time holds across both.
     let updater = Arc::new(updater(&options)?);
     let updates = UpdateService::new(updater.clone());
     let runtime: Arc<dyn RuntimeBridge> = match &options.runtime {
@@ -94,6 +94,7 @@ pub async fn run(options: Options) -> Result<(), StartError> {
                 events: events.clone(),
                 approvals: approvals.clone(),
                 telemetry: telemetry.clone(),
+                updates: updates.clone(),
             };
             SidecarBridge::start(config, handles)
         }

@@ -40,6 +40,7 @@ fn start() -> Arc<SidecarBridge> {
             events: nowhere.clone(),
             approvals: ApprovalService::new(nowhere.clone()),
             telemetry: nowhere,
+            updates: pryx_core_api::UpdateService::default(),
         },
     )
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use pryx_core_api::{
     ApprovalDecision, ApprovalRequest, ApprovalService, Event, EventPublisher, Map, TelemetryKind,
-    TelemetryRecord, TelemetrySink, Value,
+    TelemetryRecord, TelemetrySink, UpdateRequest, UpdateService, Value,
 };
 
 use crate::frame::clip;
@@ -41,6 +41,9 @@ pub struct HostHandles {
     pub approvals: ApprovalService,
     /// Where the runtime's telemetry goes.
     pub telemetry: Arc<dyn TelemetrySink>,
+    /// The host's updater, which answers the runtime's `updater.check` and `updater.install`
+    /// (the same service as the API's, so one apply at a time holds across both).
+    pub updates: UpdateService,
 }
 
 /// Serves the runtime → host methods of the protocol.
@@ -124,6 +127,33 @@ impl HostHandler {
         })
     }
 
+    /// `updater.check` / `updater.install`: the host's [`UpdateService`]. Params are an optional
+    /// `{allow_downgrade, version}`; a refusal is `-32001` with the host's stable error code in
+    /// `data.code`.
+    fn updater(&self, method: &str, params: Params) -> Reply {
+        let request: UpdateRequest = match params.parse() {
+            Ok(request) => request,
+            Err(e) => return Reply::Now(Err(e)),
+        };
+        let updates = self.handles.updates.clone();
+        let install = method == methods::UPDATER_INSTALL;
+        Reply::later(async move {
+            let result = if install {
+                updates
+                    .apply(&request)
+                    .await
+                    .map(|applied| applied.to_value())
+            } else {
+                updates.check(&request).await.map(|info| info.to_value())
+            };
+            result.map_err(|err| RpcError {
+                code: codes::NOT_AVAILABLE,
+                message: err.to_string(),
+                data: Some(Value::map([("code", Value::from(err.code()))])),
+            })
+        })
+    }
+
     fn notification(&self, params: Params) -> Result<Value, RpcError> {
         let p: NotificationShowParams = params.parse()?;
         let payload = Value::map([
@@ -184,13 +214,7 @@ impl Handler for HostHandler {
             methods::EVENT_PUBLISH => Reply::Now(self.event(params)),
             methods::TELEMETRY_EXPORT => Reply::Now(self.telemetry(params)),
             methods::LOG => Reply::Now(log(params)),
-            methods::UPDATER_CHECK | methods::UPDATER_INSTALL => Reply::Now(Err(RpcError::new(
-                codes::NOT_AVAILABLE,
-                format!(
-                    "{method} is not available: this host has no updater yet, so the runtime \
-                     cannot check for or install updates through it"
-                ),
-            ))),
+            methods::UPDATER_CHECK | methods::UPDATER_INSTALL => self.updater(method, params),
             methods::CLIPBOARD_READ_TEXT | methods::CLIPBOARD_WRITE_TEXT => {
                 Reply::Now(Err(RpcError::new(
                     codes::NOT_AVAILABLE,

@@ -362,6 +362,7 @@ async fn what_the_host_answers_validates() {
             events: sink.clone(),
             approvals: ApprovalService::new(sink.clone()),
             telemetry: sink,
+            updates: pryx_core_api::UpdateService::default(),
         },
         Duration::from_secs(1),
     );

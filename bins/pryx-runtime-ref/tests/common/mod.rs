@@ -104,6 +104,7 @@ pub fn start(config: SidecarConfig) -> Host {
             events: events.clone(),
             approvals: approvals.clone(),
             telemetry: telemetry.clone(),
+            updates: pryx_core_api::UpdateService::default(),
         },
     );
     Host {

@@ -46,6 +46,7 @@ fn fixture(approval_timeout: Duration) -> Fixture {
         events: events.clone(),
         approvals: approvals.clone(),
         telemetry: telemetry.clone(),
+        updates: pryx_core_api::UpdateService::default(),
     };
     Fixture {
         handler: HostHandler::new(handles, approval_timeout),
@@ -172,8 +173,23 @@ async fn updater_clipboard_unknown_and_bad_logs_get_clear_errors() {
     let err = answer(f.handler.handle("updater.check", Params(None)))
         .await
         .unwrap_err();
+    // The host's updater answers; this one has none configured, and says so with its code.
     assert_eq!(err.code, codes::NOT_AVAILABLE);
-    assert!(err.message.contains("no updater"), "{}", err.message);
+    assert!(err.message.contains("not configured"), "{}", err.message);
+    assert_eq!(
+        err.data
+            .as_ref()
+            .and_then(|d| d.as_map())
+            .and_then(|d| d.get("code")),
+        Some(&Value::from("update_not_configured"))
+    );
+    let err = answer(
+        f.handler
+            .handle("updater.install", params(r#"{"allow_downgrade":1}"#)),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code, codes::INVALID_PARAMS);
     let err = answer(f.handler.handle("clipboard.readText", Params(None)))
         .await
         .unwrap_err();
