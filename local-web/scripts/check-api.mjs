@@ -18,12 +18,27 @@ const committed = readFileSync("openapi.json", "utf8");
 const dir = mkdtempSync(join(tmpdir(), "pryx-api-"));
 try {
   writeFileSync(join(dir, "openapi.json"), live);
-  execFileSync("npx", ["openapi-typescript", join(dir, "openapi.json"), "--empty-objects-unknown", "-o", join(dir, "schema.d.ts")], { stdio: "ignore" });
-  const typesCurrent = readFileSync(join(dir, "schema.d.ts"), "utf8") === readFileSync("src/api/schema.d.ts", "utf8");
+  execFileSync(
+    "npx",
+    [
+      "openapi-typescript",
+      join(dir, "openapi.json"),
+      "--empty-objects-unknown",
+      "-o",
+      join(dir, "schema.d.ts"),
+    ],
+    { stdio: "ignore" },
+  );
+  const typesCurrent =
+    readFileSync(join(dir, "schema.d.ts"), "utf8") === readFileSync("src/api/schema.d.ts", "utf8");
   if (JSON.stringify(JSON.parse(committed)) !== JSON.stringify(JSON.parse(live)) || !typesCurrent) {
     writeFileSync("openapi.live.json", live);
-    console.error("the host's OpenAPI document differs from local-web/openapi.json (live copy: local-web/openapi.live.json).");
-    console.error("Update it: cp openapi.live.json openapi.json && npm run gen:api, then fix what no longer type-checks.");
+    console.error(
+      "the host's OpenAPI document differs from local-web/openapi.json (live copy: local-web/openapi.live.json).",
+    );
+    console.error(
+      "Update it: cp openapi.live.json openapi.json && npm run gen:api, then fix what no longer type-checks.",
+    );
     process.exit(1);
   }
   console.log("the typed API client matches the live OpenAPI document");

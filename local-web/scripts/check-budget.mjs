@@ -14,7 +14,9 @@ for (const asset of assets) {
   total += size;
   console.log(`${asset}: ${(size / 1024).toFixed(1)} KB compressed`);
 }
-console.log(`initial JS + CSS: ${(total / 1024).toFixed(1)} KB compressed (budget ${BUDGET_BYTES / 1024} KB)`);
+console.log(
+  `initial JS + CSS: ${(total / 1024).toFixed(1)} KB compressed (budget ${BUDGET_BYTES / 1024} KB)`,
+);
 if (assets.length === 0) {
   console.error("index.html loads no assets: is this a build?");
   process.exit(1);

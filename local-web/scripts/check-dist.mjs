@@ -8,20 +8,29 @@ import { files } from "./compress.mjs";
 
 const fresh = mkdtempSync(join(tmpdir(), "pryx-dist-"));
 try {
-  execFileSync("npx", ["vite", "build", "--logLevel", "error", "--outDir", fresh], { stdio: "inherit" });
+  execFileSync("npx", ["vite", "build", "--logLevel", "error", "--outDir", fresh], {
+    stdio: "inherit",
+  });
   execFileSync("node", ["scripts/compress.mjs", fresh], { stdio: "inherit" });
-  const list = (dir) => files(dir).map((f) => relative(dir, f)).sort();
+  const list = (dir) =>
+    files(dir)
+      .map((f) => relative(dir, f))
+      .sort();
   const want = list(fresh);
   const have = list("dist");
   const problems = [];
   for (const f of want) if (!have.includes(f)) problems.push(`missing in dist/: ${f}`);
-  for (const f of have) if (!want.includes(f)) problems.push(`not built from the source: dist/${f}`);
+  for (const f of have)
+    if (!want.includes(f)) problems.push(`not built from the source: dist/${f}`);
   for (const f of want.filter((f) => have.includes(f))) {
-    if (!readFileSync(join(fresh, f)).equals(readFileSync(join("dist", f)))) problems.push(`differs: dist/${f}`);
+    if (!readFileSync(join(fresh, f)).equals(readFileSync(join("dist", f))))
+      problems.push(`differs: dist/${f}`);
   }
   if (problems.length > 0) {
     console.error(problems.join("\n"));
-    console.error("dist/ is not the build of the committed source: run `npm run build` and commit dist/.");
+    console.error(
+      "dist/ is not the build of the committed source: run `npm run build` and commit dist/.",
+    );
     process.exit(1);
   }
   console.log(`dist/ is current (${want.length} files)`);

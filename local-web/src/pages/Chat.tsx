@@ -7,9 +7,9 @@ import { Badge } from "../components/Badge";
 import { Empty, ErrorNote, Loading } from "../components/Notes";
 import { useLive, useLinkState } from "../live/context";
 import { useResource } from "../live/resource";
-import { addUserMessage, type Entry, type ToolCard } from "../state/chat";
+import { addUserMessage, markUserFailed, nextKey, type Entry, type ToolCard } from "../state/chat";
 import { chat } from "../state/live";
-import { useStore } from "../state/store";
+import { Store, useStore } from "../state/store";
 import { Json } from "../components/Json";
 
 interface SessionSummary {
@@ -25,6 +25,9 @@ export function newSessionId(): string {
   return `web-${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
+/** The conversation shown, kept while the person visits other pages. */
+const currentSession = new Store<string>(newSessionId());
+
 /** The chat page. */
 export function ChatPage() {
   const socket = useLive();
@@ -32,7 +35,8 @@ export function ChatPage() {
     () => socket.request<{ sessions: SessionSummary[] }>("sessions.list"),
     ["session.message", "runtime.status"],
   );
-  const [current, setCurrent] = useState<string>(() => newSessionId());
+  const current = useStore(currentSession);
+  const setCurrent = (id: string) => currentSession.update(() => id);
   const state = useStore(chat);
   const known = new Map<string, SessionSummary>();
   (sessions.data?.sessions ?? []).forEach((s) => known.set(s.id, s));
@@ -78,12 +82,16 @@ function Conversation({ session, onSent }: { session: string; onSent: () => void
     const content = draft.trim();
     if (content === "") return;
     setProblem(null);
+    // Shown before sending: the reply may start streaming before the answer to the send.
+    const key = nextKey(chat.get(), session, "u");
+    chat.update((state) => addUserMessage(state, session, content));
+    setDraft("");
     try {
       await socket.request("chat.send", { session_id: session, content });
-      chat.update((state) => addUserMessage(state, session, content));
-      setDraft("");
       onSent();
     } catch (error) {
+      chat.update((state) => markUserFailed(state, session, key));
+      setDraft(content);
       setProblem(error);
     }
   };
@@ -135,6 +143,7 @@ function EntryView({ entry }: { entry: Entry }) {
       <span className="visually-hidden">{entry.kind === "user" ? "You" : "Agent"}: </span>
       {entry.text}
       {entry.kind === "assistant" && !entry.done && <span className="cursor" aria-hidden="true" />}
+      {entry.kind === "user" && entry.failed && <span className="error-text"> (not sent)</span>}
     </li>
   );
 }

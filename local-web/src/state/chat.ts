@@ -16,8 +16,8 @@ export interface ToolCard {
 }
 
 export type Entry =
-  | { kind: "user"; key: string; text: string }
-  | { kind: "assistant"; key: string; text: string; done: boolean }
+  | { kind: "user"; key: string; text: string; failed?: boolean }
+  | { kind: "assistant"; key: string; text: string; done: boolean; messageId?: string }
   | { kind: "tool"; key: string; card: ToolCard };
 
 export interface SessionChat {
@@ -49,6 +49,21 @@ export function addUserMessage(state: ChatState, session: string, content: strin
   }));
 }
 
+/** Marks the person's message `key` in `session` as not delivered. */
+export function markUserFailed(state: ChatState, session: string, key: string): ChatState {
+  return withSession(state, session, (s) => ({
+    ...s,
+    entries: s.entries.map((e) =>
+      e.kind === "user" && e.key === key ? { ...e, failed: true } : e,
+    ),
+  }));
+}
+
+/** The key the next entry of `session` gets. */
+export function nextKey(state: ChatState, session: string, prefix: string): string {
+  return `${prefix}${(state[session] ?? EMPTY).entries.length}`;
+}
+
 /** Updates the last tool card of `tool` that is not finished. */
 function updateCard(s: SessionChat, match: (card: ToolCard) => boolean, change: Partial<ToolCard>) {
   for (let i = s.entries.length - 1; i >= 0; i--) {
@@ -69,6 +84,9 @@ export function applyEvent(state: ChatState, event: LiveEvent): ChatState {
   const session = event.session_id;
   if (session === undefined) {
     if (event.event === "approval.resolved") return resolveAnywhere(state, event.payload);
+    if (event.event === "runtime.status" && record(event.payload).state !== "ready") {
+      return interruptAll(state);
+    }
     return state;
   }
   const payload = record(event.payload);
@@ -77,7 +95,12 @@ export function applyEvent(state: ChatState, event: LiveEvent): ChatState {
       return withSession(state, session, (s) => ({ ...s, typing: payload.typing === true }));
     case "session.message":
       return withSession(state, session, (s) =>
-        appendChunk(s, text(payload.content), payload.done === true),
+        appendChunk(
+          s,
+          text(payload.content),
+          payload.done === true,
+          typeof payload.message_id === "string" ? payload.message_id : undefined,
+        ),
       );
     case "tool.request":
       return withSession(state, session, (s) => ({
@@ -122,18 +145,44 @@ export function applyEvent(state: ChatState, event: LiveEvent): ChatState {
   }
 }
 
-function appendChunk(s: SessionChat, chunk: string, done: boolean): SessionChat {
-  const last = s.entries[s.entries.length - 1];
-  if (last?.kind === "assistant" && !last.done) {
+function appendChunk(
+  s: SessionChat,
+  chunk: string,
+  done: boolean,
+  messageId?: string,
+): SessionChat {
+  // The reply this chunk belongs to: the one with its message id when the runtime sends ids;
+  // else the oldest unfinished one, so a reply still streaming keeps its chunks even after the
+  // person sent the next message.
+  const at = s.entries.findIndex(
+    (e) =>
+      e.kind === "assistant" && (messageId !== undefined ? e.messageId === messageId : !e.done),
+  );
+  const entry = s.entries[at];
+  if (entry?.kind === "assistant") {
     const entries = [...s.entries];
-    entries[entries.length - 1] = { ...last, text: last.text + chunk, done };
+    entries[at] = { ...entry, text: entry.text + chunk, done };
     return { entries, typing: done ? false : s.typing };
   }
   if (chunk === "" && done) return { ...s, typing: false };
+  const key = `a${s.entries.length}`;
   return {
     typing: done ? false : s.typing,
-    entries: [...s.entries, { kind: "assistant", key: `a${s.entries.length}`, text: chunk, done }],
+    entries: [...s.entries, { kind: "assistant", key, text: chunk, done, messageId }],
   };
+}
+
+/** Every reply still streaming marked finished (the runtime restarted: it will not finish). */
+function interruptAll(state: ChatState): ChatState {
+  let next = state;
+  for (const [session, s] of Object.entries(state)) {
+    if (!s.entries.some((e) => e.kind === "assistant" && !e.done)) continue;
+    const entries = s.entries.map((e) =>
+      e.kind === "assistant" && !e.done ? { ...e, done: true } : e,
+    );
+    next = { ...next, [session]: { entries, typing: false } };
+  }
+  return next;
 }
 
 function resolveAnywhere(state: ChatState, payload: unknown): ChatState {
