@@ -1,6 +1,7 @@
 // End-to-end: the real pryx-core with the reference runtime, driven in Debian's Chromium.
 // Screenshots of every page (two widths, light and dark) go to target/ui-artifacts/.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { axeViolations, launch, watchConsole } from "./browser.mjs";
@@ -20,6 +21,15 @@ const ALLOWED = [
 const started = Date.now();
 const dataDir = makeDataDir();
 let host = await startHost({ dataDir });
+// The typed client must match the live OpenAPI document of this very build.
+execFileSync(
+  "node",
+  ["scripts/check-api.mjs", `${host.origin}/api/v1/openapi.json`, host.tokenFile],
+  {
+    cwd: resolve(import.meta.dirname, ".."),
+    stdio: "inherit",
+  },
+);
 const browser = await launch();
 const results = [];
 let failed = false;

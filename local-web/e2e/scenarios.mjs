@@ -223,6 +223,8 @@ export const scenarios = [
         .last()
         .filter({ hasText: "I read README.md" })
         .waitFor();
+      // Finished before the next scenario speaks (replies carry no message id to tell apart).
+      await page.locator(".message-assistant .cursor").waitFor({ state: "detached" });
     },
   ],
   [
@@ -289,9 +291,12 @@ export const scenarios = [
         for (const width of [1280, 390]) {
           await page.setViewportSize({ width, height: width > 500 ? 800 : 844 });
           for (const [path, title] of PAGES) {
-            await page.goto(`${page.url().replace(/\/[^/]*$/, "")}${path}`);
-            await heading(page, title);
-            await page.waitForLoadState("networkidle");
+            await go(page, path, title);
+            await page
+              .getByRole("status")
+              .filter({ hasText: "Loading" })
+              .first()
+              .waitFor({ state: "detached" });
             await page.screenshot({
               path: join(
                 artifacts,

@@ -41,7 +41,7 @@ export function ChatPage() {
   const known = new Map<string, SessionSummary>();
   (sessions.data?.sessions ?? []).forEach((s) => known.set(s.id, s));
   Object.keys(state).forEach((id) => known.has(id) || known.set(id, { id }));
-  if (!known.has(current)) known.set(current, { id: current, title: "New conversation" });
+  if (!known.has(current)) known.set(current, { id: current, title: "(new conversation)" });
   return (
     <div className="chat">
       <aside className="sessions" aria-label="Sessions">
@@ -76,6 +76,9 @@ function Conversation({ session, onSent }: { session: string; onSent: () => void
   const link = useLinkState();
   const conversation = useStore(chat)[session];
   const [draft, setDraft] = useState("");
+  // One reply at a time: the runtime's chunks carry no message id, so two replies streaming
+  // at once in one session could not be told apart.
+  const replying = (conversation?.entries ?? []).some((e) => e.kind === "assistant" && !e.done);
   const [problem, setProblem] = useState<unknown>(null);
   const send = async (event: FormEvent) => {
     event.preventDefault();
@@ -128,7 +131,7 @@ function Conversation({ session, onSent }: { session: string; onSent: () => void
           }}
           placeholder="Message the agent (Enter sends, Shift+Enter for a new line)"
         />
-        <button type="submit" className="primary" disabled={link !== "open"}>
+        <button type="submit" className="primary" disabled={link !== "open" || replying}>
           Send
         </button>
       </form>

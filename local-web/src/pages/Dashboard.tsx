@@ -51,7 +51,10 @@ function HostCard({ health }: { health: HealthReply }) {
         {ports &&
           (["config", "skills", "telemetry"] as const).map((name) => (
             <div key={name} className="fact">
-              <dt>{name}</dt>
+              <dt>
+                {name[0]?.toUpperCase()}
+                {name.slice(1)}
+              </dt>
               <dd>
                 <Badge label={ports[name].status} /> {ports[name].adapter}
                 {ports[name].detail && <span className="muted"> — {ports[name].detail}</span>}
