@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ApiError, call, get, onUnauthorized } from "./client";
 import { featuresOf } from "./features";

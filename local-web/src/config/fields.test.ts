@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { describe, expect, it } from "vitest";
 import { changedKeys, fromInput, mergePatch, REDACTED, toInput } from "./fields";
 

@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { describe, expect, it } from "vitest";
 import { applyApprovalEvent, RECENT_LIMIT, withList, type ApprovalsState } from "./approvals";
 

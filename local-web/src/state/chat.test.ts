@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { describe, expect, it } from "vitest";
 import type { LiveEvent } from "../live/frames";
 import { addUserMessage, applyEvent, type ChatState } from "./chat";
