@@ -15,7 +15,9 @@ mkdirSync(ARTIFACTS, { recursive: true });
 // the login page's probe) are logged by Chromium as failed resources; nothing else may be.
 const ALLOWED = [
   /Failed to load resource: the server responded with a status of (409|422|503|401)/,
+  // While the host restarts (the last scenario) the page's reconnects and probes are refused.
   /WebSocket connection to .* failed/,
+  /Failed to load resource: net::ERR_CONNECTION_REFUSED/,
 ];
 
 const started = Date.now();

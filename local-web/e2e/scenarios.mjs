@@ -247,6 +247,19 @@ export const scenarios = [
     },
   ],
   [
+    "a reload keeps the replies and tool cards of this host run (replayed by the host)",
+    async ({ page }) => {
+      const session = (await page.locator('.sessions [aria-current="true"]').textContent()).trim();
+      await page.reload();
+      await heading(page, "Chat");
+      await page.getByRole("button", { name: session }).click();
+      await page.locator(".message-assistant").filter({ hasText: "Permission denied" }).waitFor();
+      await page.locator('.tool-card[data-state="done"]').first().waitFor();
+      await go(page, "/approvals", "Approvals");
+      await page.locator(".feed").getByText("approved").waitFor();
+    },
+  ],
+  [
     "providers and MCP tools come from the runtime",
     async ({ page }) => {
       await go(page, "/providers", "Providers");

@@ -14,6 +14,7 @@ export function Shell({ onLoggedOut }: { onLoggedOut: () => void }) {
   const [socket] = useState(
     () =>
       new LiveSocket({
+        backfill: 500,
         // A socket that keeps failing while the session is gone should send the person to log in.
         shouldRetry: () => hasSession().catch(() => true),
       }),

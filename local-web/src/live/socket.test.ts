@@ -99,6 +99,22 @@ describe("LiveSocket", () => {
     expect(delays).toEqual([190, 380, 750, 750, 750]);
   });
 
+  it("backfills recent events on the first connection only", async () => {
+    const live = socket({ backfill: 3 });
+    const seen: number[] = [];
+    live.onEvent("*", (e) => seen.push(e.seq));
+    live.start();
+    last().frame(hello("e", 10));
+    expect(last().sent).toEqual([{ type: "resume", last_seq: 7, epoch: "e" }]);
+    [8, 9, 10, 11].forEach((seq) => last().frame(event(seq)));
+    expect(seen).toEqual([8, 9, 10, 11]);
+    last().drop();
+    await vi.advanceTimersByTimeAsync(200);
+    last().frame(hello("e", 20));
+    expect(last().sent).toEqual([]); // a reconnect resumes by its URL, no backfill
+    expect(last().url).toContain("last_seq=11");
+  });
+
   it("a resync moves the position and tells listeners to re-read", () => {
     const live = socket();
     const reasons: string[] = [];

@@ -38,6 +38,9 @@ export interface LiveSocketOptions {
   minBackoffMs?: number;
   maxBackoffMs?: number;
   random?: () => number;
+  /** On the first connection, also replay up to this many recent events (the feed, the chat
+   * and the approvals of this host run survive a page reload). 0 = only new events. */
+  backfill?: number;
   /** Asked after a failed attempt; `false` stops retrying (e.g. the session is gone). */
   shouldRetry?: () => Promise<boolean>;
 }
@@ -72,6 +75,7 @@ export class LiveSocket {
       minBackoffMs: options.minBackoffMs ?? 250,
       maxBackoffMs: options.maxBackoffMs ?? 10_000,
       random: options.random ?? Math.random,
+      backfill: options.backfill ?? 0,
       shouldRetry: options.shouldRetry,
     };
   }
@@ -214,8 +218,16 @@ export class LiveSocket {
   private onHello(epoch: string, lastSeq: number): void {
     // First connection: start after what was published before. A resume keeps its position
     // (the host replays what was missed, or sends a resync that sets it).
-    if (this.epoch === null || this.lastSeq === null) this.lastSeq = lastSeq;
+    const first = this.epoch === null || this.lastSeq === null;
+    if (first) this.lastSeq = lastSeq;
     this.epoch = epoch;
+    if (first && this.options.backfill > 0 && lastSeq > 0) {
+      // Ask for the recent past on this connection: the host resubscribes atomically and
+      // replays what follows `from` (or sends a resync when it no longer keeps it).
+      const from = Math.max(0, lastSeq - this.options.backfill);
+      this.lastSeq = from;
+      this.socket?.send(JSON.stringify({ type: "resume", last_seq: from, epoch }));
+    }
     this.attempt = 0;
     this.setState("open");
     this.startPinging();
