@@ -43,11 +43,15 @@ export async function axeViolations(page) {
     );
 }
 
-/** Collects console errors and page errors; `unexpected()` lists those not allowed. */
-export function watchConsole(page, allowed = []) {
+/** Collects console errors and page errors; `unexpected()` lists those not allowed.
+ * `whileHostDown` are allowed only while `hostDown()` says the test stopped the host. */
+export function watchConsole(page, allowed = [], whileHostDown = [], hostDown = () => false) {
   const seen = [];
   page.on("console", (m) => {
-    if (m.type() === "error" || m.type() === "warning") seen.push(`${m.type()}: ${m.text()}`);
+    if (m.type() !== "error" && m.type() !== "warning") return;
+    const text = `${m.type()}: ${m.text()}`;
+    if (hostDown() && whileHostDown.some((re) => re.test(text))) return;
+    seen.push(text);
   });
   page.on("pageerror", (e) => seen.push(`pageerror: ${e.message}`));
   return {

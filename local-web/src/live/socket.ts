@@ -3,6 +3,9 @@
 // watchdog, and tells listeners about events, resyncs and its connection state.
 import { matches, parseFrame, type LiveEvent, type ServerFrame, type WireError } from "./frames";
 
+/** How long after the first hello replayed and live events may interleave. */
+const BACKFILL_WINDOW_MS = 3000;
+
 /** `connecting` (first attempt or retrying), `open`, `offline` (retrying after a failure). */
 export type LinkState = "connecting" | "open" | "offline" | "stopped";
 
@@ -64,6 +67,8 @@ export class LiveSocket {
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private watchdog: ReturnType<typeof setTimeout> | null = null;
+  private backfillSeen: Set<number> | null = null;
+  private backfillTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(options: LiveSocketOptions = {}) {
     this.options = {
@@ -226,6 +231,11 @@ export class LiveSocket {
       // replays what follows `from` (or sends a resync when it no longer keeps it).
       const from = Math.max(0, lastSeq - this.options.backfill);
       this.lastSeq = from;
+      this.backfillSeen = new Set();
+      this.backfillTimer = setTimeout(() => {
+        this.backfillSeen = null;
+        this.backfillTimer = null;
+      }, BACKFILL_WINDOW_MS);
       this.socket?.send(JSON.stringify({ type: "resume", last_seq: from, epoch }));
     }
     this.attempt = 0;
@@ -234,8 +244,15 @@ export class LiveSocket {
   }
 
   private dispatch(event: LiveEvent): void {
-    if (this.lastSeq !== null && event.seq <= this.lastSeq) return; // already handled
-    this.lastSeq = event.seq;
+    if (this.backfillSeen !== null) {
+      // Live events may come before the replay of older ones: handle each seq once.
+      if (this.backfillSeen.has(event.seq)) return;
+      this.backfillSeen.add(event.seq);
+      this.lastSeq = Math.max(this.lastSeq ?? 0, event.seq);
+    } else {
+      if (this.lastSeq !== null && event.seq <= this.lastSeq) return; // already handled
+      this.lastSeq = event.seq;
+    }
     this.eventListeners.forEach(({ pattern, listener }) => {
       if (matches(pattern, event.event)) listener(event);
     });
@@ -305,6 +322,9 @@ export class LiveSocket {
   }
 
   private clearTimers(): void {
+    if (this.backfillTimer !== null) clearTimeout(this.backfillTimer);
+    this.backfillTimer = null;
+    this.backfillSeen = null;
     if (this.pingTimer !== null) clearInterval(this.pingTimer);
     if (this.watchdog !== null) clearTimeout(this.watchdog);
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
