@@ -91,6 +91,28 @@ export const scenarios = [
     },
   ],
   [
+    "a cold first load gets the precompressed files",
+    async ({ browser, host, measurements, assert }) => {
+      const cold = await browser.newContext();
+      const page = await cold.newPage();
+      const { login_url } = await host.loginCode();
+      await page.goto(login_url);
+      await page.locator("#rt-h").filter({ hasText: "ready" }).waitFor();
+      const timing = await page.evaluate(() => {
+        const nav = performance.getEntriesByType("navigation")[0];
+        const js = performance
+          .getEntriesByType("resource")
+          .find((r) => r.name.includes("/assets/") && r.name.endsWith(".js"));
+        return { load: nav.loadEventEnd, encoded: js.encodedBodySize, decoded: js.decodedBodySize };
+      });
+      measurements["cold first load (load event, debug host)"] = `${Math.round(timing.load)} ms`;
+      measurements["entry script on the wire / decoded"] =
+        `${timing.encoded} / ${timing.decoded} B`;
+      assert.ok(timing.encoded < timing.decoded / 2, "the script arrives compressed");
+      await cold.close();
+    },
+  ],
+  [
     "a change made by another client appears live in the event feed",
     async ({ page, host, assert }) => {
       await page.locator(".link-open").waitFor();

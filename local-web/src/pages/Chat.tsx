@@ -5,7 +5,7 @@ import { useState, type FormEvent } from "react";
 import { describe } from "../api/client";
 import { Badge } from "../components/Badge";
 import { Empty, ErrorNote, Loading } from "../components/Notes";
-import { useLive, useLinkState } from "../live/context";
+import { useLive, useLinkState, useLiveEvent } from "../live/context";
 import { useResource } from "../live/resource";
 import { addUserMessage, markUserFailed, nextKey, type Entry, type ToolCard } from "../state/chat";
 import { chat } from "../state/live";
@@ -33,8 +33,12 @@ export function ChatPage() {
   const socket = useLive();
   const sessions = useResource(
     () => socket.request<{ sessions: SessionSummary[] }>("sessions.list"),
-    ["session.message", "runtime.status"],
+    ["runtime.status"],
   );
+  // The list's message counts change when a reply is finished (not on every chunk).
+  useLiveEvent("session.message", (event) => {
+    if ((event.payload as { done?: boolean } | null)?.done === true) sessions.reload();
+  });
   const current = useStore(currentSession);
   const setCurrent = (id: string) => currentSession.update(() => id);
   const state = useStore(chat);

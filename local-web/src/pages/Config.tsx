@@ -5,13 +5,15 @@ import { ApiError, call, get } from "../api/client";
 import type { ConfigDocument, ConfigView, FieldError } from "../api/types";
 import { ConfigForm } from "../config/ConfigForm";
 import { ConflictView } from "../config/Conflict";
-import { changedKeys, mergePatch } from "../config/fields";
+import { changedKeys, FIELDS, mergePatch } from "../config/fields";
 import { History } from "../config/History";
 import { RawEditor } from "../config/RawEditor";
 import { ErrorNote, Loading } from "../components/Notes";
 import { useLiveEvent, useResync } from "../live/context";
 
 type Tab = "form" | "raw" | "history";
+
+const FORM_KEYS = new Set(FIELDS.map((field) => field.key));
 
 /** The config page. */
 export function ConfigPage() {
@@ -103,8 +105,9 @@ export function ConfigPage() {
         })
       ).body;
     });
+  // Errors the form cannot show at a field (keys it does not know, or the raw view is open).
   const unknownFieldErrors = fields.filter(
-    (f) => !document.getElementById(`cfg-${f.path.split(/[.[]/)[0]}`),
+    (f) => tab !== "form" || !FORM_KEYS.has(f.path.split(/[.[]/)[0] ?? ""),
   );
 
   return (
