@@ -364,6 +364,7 @@ export const scenarios = [
         .first()
         .waitFor({ timeout: 15000 });
       await heading(page, "Log in to Pryx");
+      await page.getByRole("alert").filter({ hasText: "session is no longer valid" }).waitFor();
     },
   ],
 ];

@@ -31,9 +31,10 @@ try {
     console.error(
       "dist/ is not the build of the committed source: run `npm run build` and commit dist/.",
     );
-    process.exit(1);
+    process.exitCode = 1;
+  } else {
+    console.log(`dist/ is current (${want.length} files)`);
   }
-  console.log(`dist/ is current (${want.length} files)`);
 } finally {
   rmSync(fresh, { recursive: true, force: true });
 }

@@ -57,5 +57,5 @@ export function App() {
     );
   }
   if (gate.state === "out") return <LoginPage problem={gate.problem} onLoggedIn={onLoggedIn} />;
-  return <Shell onLoggedOut={() => setGate({ state: "out" })} />;
+  return <Shell onLoggedOut={(problem) => setGate({ state: "out", problem })} />;
 }

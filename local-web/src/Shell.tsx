@@ -10,7 +10,7 @@ import { useStore } from "./state/store";
 import { pageFor, PAGES } from "./pages";
 
 /** The UI after login. */
-export function Shell({ onLoggedOut }: { onLoggedOut: () => void }) {
+export function Shell({ onLoggedOut }: { onLoggedOut: (problem?: string) => void }) {
   const [socket] = useState(
     () =>
       new LiveSocket({
@@ -25,7 +25,11 @@ export function Shell({ onLoggedOut }: { onLoggedOut: () => void }) {
     const online = () => socket.retryNow();
     window.addEventListener("online", online);
     const offState = socket.onState((state) => {
-      if (state === "stopped") onLoggedOut();
+      if (state === "stopped") {
+        onLoggedOut(
+          "The connection to the host dropped and this browser's session is no longer valid (the host may have restarted). Log in again.",
+        );
+      }
     });
     return () => {
       offState();

@@ -32,7 +32,9 @@ export function LoginPage(props: { problem?: string; onLoggedIn: () => void }) {
       </p>
       <ol>
         <li>
-          On this machine, ask the host for a login link:
+          On this machine, ask the host for a login link (the token file is <code>admin.token</code>{" "}
+          in the host's data directory, <code>~/.pryx</code> unless it was started with{" "}
+          <code>--data-dir</code>):
           <pre className="json" tabIndex={0}>
             {COMMAND}
           </pre>
