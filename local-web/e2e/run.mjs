@@ -44,13 +44,10 @@ const ctx = {
   get host() {
     return host;
   },
-  restartHost: async () => {
+  stopHost: () => {
     hostDown = true; // until the run ends: the page keeps reconnecting for a while
-    const port = host.port;
-    await host.stop();
-    host = await startHost({ dataDir, port });
+    return host.stop();
   },
-  stopHost: () => host.stop(),
   startHost: async (port) => {
     host = await startHost({ dataDir, port });
   },
