@@ -81,11 +81,17 @@ export const scenarios = [
   [
     "the dashboard shows live data within 500 ms of navigation",
     async ({ page, host, measurements, assert }) => {
-      const t0 = Date.now();
-      await page.goto(`${host.origin}/`);
-      await page.locator("#rt-h").filter({ hasText: "ready" }).waitFor();
-      const ms = Date.now() - t0;
-      measurements["dashboard live data after navigation"] = `${ms} ms`;
+      // The median of three navigations: one run on a busy 2-core machine says little.
+      const times = [];
+      for (let i = 0; i < 3; i++) {
+        const t0 = Date.now();
+        await page.goto(`${host.origin}/`);
+        await page.locator("#rt-h").filter({ hasText: "ready" }).waitFor();
+        times.push(Date.now() - t0);
+      }
+      const ms = times.sort((a, b) => a - b)[1];
+      measurements["dashboard live data after navigation (median of 3)"] =
+        `${ms} ms (${times.join(", ")})`;
       await page.locator(".link-open").waitFor();
       assert.ok(ms <= 500, `dashboard showed the runtime after ${ms} ms`);
     },

@@ -1,11 +1,22 @@
 // The browser login (docs/SECURITY.md): a one-time code from the URL fragment or pasted by a
 // person is traded for an HttpOnly session cookie. Nothing here stores a credential.
 import { ApiError, call, get } from "./api/client";
+import type { HealthReply } from "./api/types";
+
+let lastHealth: { health: HealthReply; at: number } | null = null;
 
 /** Whether this browser holds a session: the full health (with `ports`) needs one. */
 export async function hasSession(): Promise<boolean> {
   const health = await get("/api/v1/health");
-  return health.ports !== undefined && health.ports !== null;
+  const full = health.ports !== undefined && health.ports !== null;
+  if (full) lastHealth = { health, at: Date.now() };
+  return full;
+}
+
+/** The full health the session check just read (so the dashboard need not wait for it
+ * again), if it is at most `maxAgeMs` old. */
+export function recentHealth(maxAgeMs = 2000): HealthReply | null {
+  return lastHealth !== null && Date.now() - lastHealth.at <= maxAgeMs ? lastHealth.health : null;
 }
 
 /** The code in `#login=<code>` of `hash`, if any. */

@@ -4,8 +4,8 @@ import { call, describe, get } from "../api/client";
 import type { HealthReply, RuntimeStatus } from "../api/types";
 import { Badge } from "../components/Badge";
 import { Empty, ErrorNote, Loading } from "../components/Notes";
-import { useLiveEvent } from "../live/context";
 import { useResource } from "../live/resource";
+import { recentHealth } from "../auth";
 import { feed } from "../state/live";
 import { useStore } from "../state/store";
 
@@ -14,9 +14,10 @@ const DOWN = new Set(["failed", "stopped", "unresponsive", "unavailable"]);
 /** The dashboard. */
 export function DashboardPage() {
   const health = useResource(() => get("/api/v1/health"), ["health", "runtime.status"]);
-  const [live, setLive] = useState<HealthReply | null>(null);
-  useLiveEvent("health", (event) => setLive(event.payload as HealthReply));
-  const shown = live ?? health.data;
+  // Shown at once from the login check's answer until the fresh read arrives (it is re-read
+  // on every `health` and `runtime.status` event).
+  const [seed] = useState(() => recentHealth());
+  const shown = health.data ?? seed ?? undefined;
   return (
     <div className="grid">
       {shown === undefined ? (
