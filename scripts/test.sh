@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check and test of the project. Safe to run on a fresh machine: it installs what
-# it needs (Rust components) itself. CI (.ci/run) calls exactly this script.
+# it needs (Rust components, Chromium, the UI's node packages) itself. CI (.ci/run) calls
+# exactly this script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "tests (unit, adapters against real files and processes, HTTP against real sockets, doc examples)"
 cargo test --workspace --locked
+
+step "web UI (lint, format, types, vitest, dist/ is current, bundle budget, e2e in Chromium)"
+./scripts/test-ui.sh
 
 step "API fuzzing (schemathesis against the live host's OpenAPI document)"
 cargo build -p pryx-harness --locked

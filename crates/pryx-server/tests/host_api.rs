@@ -149,7 +149,14 @@ async fn ui_is_served_with_types_fallback_and_security_headers() {
         assert_eq!(res.headers()["referrer-policy"], "no-referrer");
         assert!(res.text().await.unwrap().contains("<title>Pryx</title>"));
     }
-    let js = h.get("/assets/placeholder.js").await;
+    // The script index.html loads (a content-hashed name).
+    let html = h.get("/").await.text().await.unwrap();
+    let start = html
+        .find("src=\"/assets/")
+        .expect("index.html loads a script")
+        + 5;
+    let script = &html[start..start + html[start..].find('"').unwrap()];
+    let js = h.get(script).await;
     assert_eq!(
         js.headers()["content-type"],
         "text/javascript; charset=utf-8"
@@ -157,7 +164,7 @@ async fn ui_is_served_with_types_fallback_and_security_headers() {
     let etag = js.headers()["etag"].clone();
     let again = h
         .client
-        .get(h.url("/assets/placeholder.js"))
+        .get(h.url(script))
         .header("if-none-match", etag)
         .send()
         .await
