@@ -15,6 +15,7 @@ pub mod config;
 pub mod error;
 pub mod event;
 pub mod health;
+pub mod logs;
 pub mod ports;
 pub mod runtime;
 pub mod services;
@@ -28,6 +29,10 @@ pub use config::{
 pub use error::CoreError;
 pub use event::Event;
 pub use health::{Health, HostState, PortHealth, PortState, PortsHealth};
+pub use logs::{LogLevel, LogLine, LogPage, LogQuery, LogSource};
+pub use ports::LogRing;
+#[cfg(any(test, feature = "mocks"))]
+pub use ports::MockLogRing;
 pub use ports::{ConfigStore, EventPublisher, RuntimeBridge, SkillRegistry, TelemetrySink};
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::{
@@ -39,5 +44,5 @@ pub use services::{
     PendingApproval, Ports, RuntimeService, Services, SkillService,
 };
 pub use skills::{Skill, SkillRequirements, SkillSource};
-pub use telemetry::{TelemetryKind, TelemetryRecord};
+pub use telemetry::{TelemetryKind, TelemetryRecord, TelemetryStatus};
 pub use value::{Map, Value};

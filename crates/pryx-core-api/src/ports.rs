@@ -92,6 +92,11 @@ pub trait TelemetrySink: Send + Sync + 'static {
     async fn flush(&self) -> Result<(), CoreError>;
     /// This adapter's health, without I/O.
     fn health(&self) -> PortHealth;
+    /// Where export stands (enabled, endpoint, last success, queued, dropped, last error),
+    /// without I/O. The default says export is off.
+    fn status(&self) -> crate::telemetry::TelemetryStatus {
+        crate::telemetry::TelemetryStatus::disabled("telemetry export is not configured")
+    }
 }
 
 /// Where events go so live clients see them.
@@ -101,4 +106,14 @@ pub trait TelemetrySink: Send + Sync + 'static {
 pub trait EventPublisher: Send + Sync + 'static {
     /// Publishes an event.
     fn publish(&self, event: Event);
+}
+
+/// Recent log lines, for clients (`GET /api/v1/logs`).
+///
+/// Promises: bounded in memory; `recent` answers from memory without I/O; every line it
+/// returns was redacted before it was kept.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait LogRing: Send + Sync + 'static {
+    /// The most recent lines matching `query`, oldest first.
+    fn recent(&self, query: &crate::logs::LogQuery) -> crate::logs::LogPage;
 }
