@@ -13,7 +13,8 @@ use pryx_server::{
 use pryx_store::{
     DataDir, FileConfigStore, MachineProbe, RevisionKey, SkillDirectories, SkillRoots, TokenFile,
 };
-use pryx_telemetry::NoopTelemetry;
+use pryx_core_api::ConfigStore as _;
+use pryx_telemetry::{HostLogOptions, NoopTelemetry, OtlpTelemetry, Resolved, TracedRuntime};
 
 use crate::options::Options;
 
@@ -34,6 +35,35 @@ pub async fn run(options: Options) -> Result<(), StartError> {
     let roots =
         SkillRoots::standard(&data_dir, exe_dir, cwd).with_env(|name| std::env::var(name).ok());
     data.check_outside_file(&roots.enabled_file)?;
+
+    // Telemetry export is decided before the logger is installed: its span layer is part of it.
+    let telemetry_config = FileConfigStore::new(&data_dir)
+        .load()
+        .await
+        .map(|s| s.config)
+        .unwrap_or_default();
+    let (otlp, off_reason) =
+        match pryx_telemetry::otlp::resolve(|k| std::env::var(k).ok(), &telemetry_config) {
+            Resolved::On(settings) => {
+                match OtlpTelemetry::start(settings, &tokio::runtime::Handle::current()) {
+                    Ok(otlp) => (Some(otlp), None),
+                    Err(e) => (None, Some(e.to_string())),
+                }
+            }
+            Resolved::Off(reason) => (None, Some(reason)),
+        };
+    let logging = pryx_telemetry::init_host_logging(HostLogOptions {
+        data_dir: Some(&data_dir),
+        span_layer: otlp.as_ref().map(|o| o.span_layer()),
+        ..HostLogOptions::default()
+    })?;
+    if let Some(e) = &logging.file_error {
+        tracing::warn!("{e}; logging to stderr only");
+    }
+    if let Some(otlp) = &otlp {
+        let _ = logging.sinks.errors.set(otlp.clone());
+        tracing::info!(endpoint = %otlp.status().endpoint.unwrap_or_default(), "telemetry export on");
+    }
 
     let addr = SocketAddr::new(options.bind, options.port);
     if !options.bind.is_loopback() {
@@ -67,7 +97,11 @@ pub async fn run(options: Options) -> Result<(), StartError> {
 
     let events = EventHub::new(EventHub::DEFAULT_CAPACITY);
     let approvals = ApprovalService::new(events.clone());
-    let telemetry: Arc<dyn TelemetrySink> = Arc::new(NoopTelemetry);
+    logging.live.attach(events.clone());
+    let telemetry: Arc<dyn TelemetrySink> = match &otlp {
+        Some(otlp) => otlp.clone(),
+        None => Arc::new(NoopTelemetry::because(off_reason.unwrap_or_default())),
+    };
     let runtime: Arc<dyn RuntimeBridge> = match &options.runtime {
         Some(program) => {
             let mut config = SidecarConfig::new(program).with_args(options.runtime_args.clone());
@@ -83,11 +117,18 @@ pub async fn run(options: Options) -> Result<(), StartError> {
         }
         None => Arc::new(NoRuntime::default()),
     };
+    let runtime = match &otlp {
+        Some(otlp) => {
+            let _ = otlp.observed().runtime.set(runtime.clone());
+            TracedRuntime::wrap(runtime)
+        }
+        None => runtime,
+    };
     let adapters = Adapters {
         config: Arc::new(FileConfigStore::new(&data_dir).with_revision_key(revision_key)),
         skills: Arc::new(SkillDirectories::new(roots, MachineProbe::from_process())),
         runtime,
-        telemetry,
+        telemetry: telemetry.clone(),
     };
 
     let host = Host::builder(adapters)
@@ -95,6 +136,7 @@ pub async fn run(options: Options) -> Result<(), StartError> {
         .event_hub(events)
         .approvals(approvals)
         .security(policy)
+        .logs(logging.ring.clone())
         .start()
         .await?;
     let bound = host.local_addr();
@@ -112,6 +154,8 @@ pub async fn run(options: Options) -> Result<(), StartError> {
 
     tokio::spawn(signals.stop_on_signal(host.shutdown_handle()));
     host.wait().await?;
+    // Whatever is queued gets one bounded chance to leave.
+    let _ = tokio::time::timeout(Duration::from_secs(3), telemetry.flush()).await;
     drop(lock); // removes runtime.port
     Ok(())
 }

@@ -12,7 +12,8 @@ use crate::options::Options;
 
 fn main() -> ExitCode {
     let options = Options::parse();
-    pryx_telemetry::init_logging("info");
+    // The logger (terminal, file, export) is installed by `compose::run` once the data dir is
+    // known; errors before that are printed on stderr below.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(options.worker_threads())
         .enable_all()

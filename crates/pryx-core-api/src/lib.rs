@@ -29,7 +29,7 @@ pub use config::{
 pub use error::CoreError;
 pub use event::Event;
 pub use health::{Health, HostState, PortHealth, PortState, PortsHealth};
-pub use logs::{LogLevel, LogLine, LogPage, LogQuery, LogSource};
+pub use logs::{LogLevel, LogLine, LogPage, LogQuery, LogSource, NoLogRing};
 pub use ports::LogRing;
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockLogRing;

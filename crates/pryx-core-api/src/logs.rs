@@ -133,3 +133,18 @@ pub struct LogPage {
     /// Lines the ring let go since the host started.
     pub evicted: u64,
 }
+
+/// A [`LogRing`](crate::ports::LogRing) that keeps nothing: for hosts composed without a log
+/// capture (tests, embedders).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoLogRing;
+
+impl crate::ports::LogRing for NoLogRing {
+    fn recent(&self, _query: &LogQuery) -> LogPage {
+        LogPage {
+            lines: Vec::new(),
+            capacity: 0,
+            evicted: 0,
+        }
+    }
+}

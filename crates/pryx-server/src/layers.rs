@@ -65,6 +65,7 @@ pub(crate) fn apply(router: Router, limits: &Limits, security: Arc<Security>) ->
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
+        .layer(request_spans())
         .layer(CatchPanicLayer::custom(panic_response))
         // Outside the timeout, so the timeout's bare 408 gets the JSON shape too.
         .layer(MapResponseLayer::new(json_errors))
@@ -109,4 +110,65 @@ fn json_errors(response: Response) -> Response {
         }
     }
     fresh
+}
+
+/// One `http.request` span per request (target `pryx_http`), named by method and matched route
+/// and closed with the status, for telemetry export and request metrics. Nothing is logged;
+/// with no exporter listening the span is disabled at its call site and costs next to nothing.
+type RequestSpans = tower_http::trace::TraceLayer<
+    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
+    RequestSpan,
+    (),
+    RecordStatus,
+    (),
+    (),
+    (),
+>;
+
+fn request_spans() -> RequestSpans {
+    tower_http::trace::TraceLayer::new_for_http()
+        .make_span_with(RequestSpan)
+        .on_request(())
+        .on_response(RecordStatus)
+        .on_body_chunk(())
+        .on_eos(())
+        .on_failure(())
+}
+
+/// Opens the `http.request` span.
+#[derive(Debug, Clone, Copy)]
+struct RequestSpan;
+
+impl<B> tower_http::trace::MakeSpan<B> for RequestSpan {
+    fn make_span(&mut self, request: &axum::http::Request<B>) -> tracing::Span {
+        let route = request
+            .extensions()
+            .get::<axum::extract::MatchedPath>()
+            .map_or("(unmatched)", |m| m.as_str());
+        let method = request.method().as_str();
+        tracing::info_span!(
+            target: "pryx_http",
+            "http.request",
+            otel.name = %format_args!("{method} {route}"),
+            otel.kind = "server",
+            http.request.method = method,
+            http.route = route,
+            http.response.status_code = tracing::field::Empty,
+            otel.status_code = tracing::field::Empty,
+        )
+    }
+}
+
+/// Records the status on the span.
+#[derive(Debug, Clone, Copy)]
+struct RecordStatus;
+
+impl<B> tower_http::trace::OnResponse<B> for RecordStatus {
+    fn on_response(self, response: &axum::http::Response<B>, _latency: Duration, span: &tracing::Span) {
+        let status = response.status();
+        span.record("http.response.status_code", status.as_u16());
+        if status.is_server_error() {
+            span.record("otel.status_code", "ERROR");
+        }
+    }
 }

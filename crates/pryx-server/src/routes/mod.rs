@@ -4,6 +4,7 @@
 mod auth;
 mod config;
 mod health;
+mod logs;
 mod runtime;
 mod skills;
 mod tui_compat;
@@ -33,6 +34,8 @@ pub(crate) struct AppContext {
     /// The `/ws` endpoint's limits, connection cap and shutdown signal.
     pub ws: crate::ws::WsState,
     pub security: Arc<Security>,
+    /// Recent log lines for `GET /api/v1/logs`.
+    pub logs: Arc<dyn pryx_core_api::LogRing>,
 }
 
 pub(crate) type AppState = Arc<AppContext>;
@@ -52,7 +55,8 @@ pub(crate) type AppState = Arc<AppContext>;
         (name = "host", description = "Host health and metadata"),
         (name = "config", description = "The runtime's config.yaml, with optimistic concurrency"),
         (name = "skills", description = "Skills found on this machine and their enabled state"),
-        (name = "runtime", description = "What the agent runtime offers (answered by the runtime)")
+        (name = "runtime", description = "What the agent runtime offers (answered by the runtime)"),
+        (name = "logs", description = "Recent log lines of the host and the runtime, redacted")
     )
 )]
 struct ApiDoc;
@@ -110,6 +114,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(runtime::list_provider_models))
         .routes(routes!(runtime::list_mcp_tools))
         .routes(routes!(runtime::restart_runtime))
+        .routes(routes!(logs::list_logs))
         .merge(crate::ws::routes())
         .route("/api/v1/openapi.json", get(openapi_json))
         .route_layer(axum::middleware::from_fn(require_auth));
