@@ -149,7 +149,7 @@ impl OtlpTelemetry {
                 .build()
                 .map_err(err)?;
             let reader = PeriodicReader::builder(exporter)
-                .with_interval(settings.interval)
+                .with_interval(settings.metric_interval)
                 .build();
             Ok(SdkMeterProvider::builder()
                 .with_resource(resource)

@@ -18,8 +18,10 @@ pub struct ExportSettings {
     pub service_name: String,
     /// How long one export (with its retries) may take.
     pub timeout: Duration,
-    /// How often queued spans and logs are sent, and metrics collected.
+    /// How often queued spans and logs are sent (`OTEL_BSP_SCHEDULE_DELAY`, ms).
     pub interval: Duration,
+    /// How often metrics are collected and sent (`OTEL_METRIC_EXPORT_INTERVAL`, ms).
+    pub metric_interval: Duration,
     /// Spans (and, separately, log records) waiting at most; more are dropped and counted.
     pub queue_capacity: usize,
     /// Most items in one request.
@@ -27,8 +29,8 @@ pub struct ExportSettings {
 }
 
 impl ExportSettings {
-    /// Settings for `endpoint` with the default bounds: 10 s per export, every 5 s, 2048
-    /// queued, 512 per request.
+    /// Settings for `endpoint` with the default bounds: 10 s per export, spans and logs every
+    /// 5 s, metrics every 30 s, 2048 queued, 512 per request.
     pub fn new(endpoint: impl Into<String>) -> Self {
         Self {
             endpoint: endpoint.into().trim_end_matches('/').to_owned(),
@@ -36,6 +38,7 @@ impl ExportSettings {
             service_name: "pryx-host".to_owned(),
             timeout: Duration::from_secs(10),
             interval: Duration::from_secs(5),
+            metric_interval: Duration::from_secs(30),
             queue_capacity: 2048,
             batch_size: 512,
         }
@@ -114,6 +117,31 @@ pub fn resolve(env: impl Fn(&str) -> Option<String>, config: &Config) -> Resolve
     }
     if let Some(name) = non_empty(env("OTEL_SERVICE_NAME")) {
         settings.service_name = name;
+    }
+    let millis = |name: &str| {
+        non_empty(env(name))
+            .and_then(|v| v.parse::<u64>().ok())
+            .map(|ms| Duration::from_millis(ms.clamp(10, 3_600_000)))
+    };
+    if let Some(d) = millis("OTEL_BSP_SCHEDULE_DELAY") {
+        settings.interval = d;
+    }
+    if let Some(d) = millis("OTEL_METRIC_EXPORT_INTERVAL") {
+        settings.metric_interval = d;
+    }
+    if let Some(d) = millis("OTEL_EXPORTER_OTLP_TIMEOUT") {
+        settings.timeout = d.min(Duration::from_secs(60));
+    }
+    let count = |name: &str| {
+        non_empty(env(name))
+            .and_then(|v| v.parse::<usize>().ok())
+            .map(|n| n.clamp(1, 65_536))
+    };
+    if let Some(n) = count("OTEL_BSP_MAX_QUEUE_SIZE") {
+        settings.queue_capacity = n;
+    }
+    if let Some(n) = count("OTEL_BSP_MAX_EXPORT_BATCH_SIZE") {
+        settings.batch_size = n;
     }
     Resolved::On(settings)
 }
