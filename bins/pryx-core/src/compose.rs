@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use pryx_core_api::ConfigStore as _;
 use pryx_core_api::{ApprovalService, RuntimeBridge, TelemetrySink};
 use pryx_ipc::{HostHandles, NoRuntime, SidecarBridge, SidecarConfig};
 use pryx_server::{
@@ -13,7 +14,6 @@ use pryx_server::{
 use pryx_store::{
     DataDir, FileConfigStore, MachineProbe, RevisionKey, SkillDirectories, SkillRoots, TokenFile,
 };
-use pryx_core_api::ConfigStore as _;
 use pryx_telemetry::{HostLogOptions, NoopTelemetry, OtlpTelemetry, Resolved, TracedRuntime};
 
 use crate::options::Options;

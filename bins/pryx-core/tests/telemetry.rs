@@ -43,11 +43,18 @@ async fn receiver(mode: Mode) -> Receiver {
     let handler = move |path: axum::extract::OriginalUri, headers: HeaderMap, body: Bytes| {
         let s = s.clone();
         async move {
-            let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+            let h = |n: &str| {
+                headers
+                    .get(n)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_owned()
+            };
             let path = path.path().to_owned();
             {
                 let mut seen = s.lock().unwrap();
-                seen.requests.push((path.clone(), h("content-type"), h("authorization")));
+                seen.requests
+                    .push((path.clone(), h("content-type"), h("authorization")));
                 if mode == Mode::Accept {
                     match path.as_str() {
                         "/v1/traces" => seen.traces.push(Message::decode(body).unwrap()),
@@ -58,8 +65,18 @@ async fn receiver(mode: Mode) -> Receiver {
                 }
             }
             match mode {
-                Mode::Accept => (StatusCode::OK, [("content-type", "application/x-protobuf")], Vec::new()).into_response(),
-                Mode::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, [("retry-after", "1")], Vec::new()).into_response(),
+                Mode::Accept => (
+                    StatusCode::OK,
+                    [("content-type", "application/x-protobuf")],
+                    Vec::new(),
+                )
+                    .into_response(),
+                Mode::Unavailable => (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    [("retry-after", "1")],
+                    Vec::new(),
+                )
+                    .into_response(),
                 Mode::Hang => {
                     tokio::time::sleep(Duration::from_secs(3600)).await;
                     StatusCode::OK.into_response()
@@ -75,12 +92,15 @@ async fn receiver(mode: Mode) -> Receiver {
 }
 
 fn attr(resource: &Option<Resource>, key: &str) -> Option<String> {
-    resource.as_ref()?.attributes.iter().find(|kv| kv.key == key).and_then(|kv| {
-        match kv.value.as_ref()?.value.as_ref()? {
+    resource
+        .as_ref()?
+        .attributes
+        .iter()
+        .find(|kv| kv.key == key)
+        .and_then(|kv| match kv.value.as_ref()?.value.as_ref()? {
             Any::StringValue(s) => Some(s.clone()),
             _ => None,
-        }
-    })
+        })
 }
 
 async fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
@@ -113,33 +133,65 @@ async fn spans_and_metrics_reach_the_receiver_with_resource_attributes() {
     let tmp = tempfile::tempdir().unwrap();
     let host = Host::spawn(exporting(tmp.path(), &rx.url), tmp.path());
     for _ in 0..3 {
-        host.client.get(host.url("/api/v1/health")).send().await.unwrap();
+        host.client
+            .get(host.url("/api/v1/health"))
+            .send()
+            .await
+            .unwrap();
     }
-    host.client.get(host.url("/api/v1/skills/nope")).send().await.unwrap();
+    host.client
+        .get(host.url("/api/v1/skills/nope"))
+        .send()
+        .await
+        .unwrap();
 
     let span_named = |seen: &Seen, name: &str| {
-        seen.traces.iter().flat_map(|t| &t.resource_spans).any(|rs| {
-            attr(&rs.resource, "service.name").as_deref() == Some("pryx-host")
-                && rs.scope_spans.iter().flat_map(|s| &s.spans).any(|s| s.name == name)
-        })
+        seen.traces
+            .iter()
+            .flat_map(|t| &t.resource_spans)
+            .any(|rs| {
+                attr(&rs.resource, "service.name").as_deref() == Some("pryx-host")
+                    && rs
+                        .scope_spans
+                        .iter()
+                        .flat_map(|s| &s.spans)
+                        .any(|s| s.name == name)
+            })
     };
-    wait_for("the health span", || span_named(&rx.seen.lock().unwrap(), "GET /api/v1/health")).await;
-    wait_for("the 404 span", || span_named(&rx.seen.lock().unwrap(), "GET /api/v1/skills/{id}")).await;
+    wait_for("the health span", || {
+        span_named(&rx.seen.lock().unwrap(), "GET /api/v1/health")
+    })
+    .await;
+    wait_for("the 404 span", || {
+        span_named(&rx.seen.lock().unwrap(), "GET /api/v1/skills/{id}")
+    })
+    .await;
     let has_metric = |seen: &Seen, name: &str| {
-        seen.metrics.iter().flat_map(|m| &m.resource_metrics).any(|rm| {
-            attr(&rm.resource, "service.name").as_deref() == Some("pryx-host")
-                && rm.scope_metrics.iter().flat_map(|s| &s.metrics).any(|m| m.name == name)
-        })
+        seen.metrics
+            .iter()
+            .flat_map(|m| &m.resource_metrics)
+            .any(|rm| {
+                attr(&rm.resource, "service.name").as_deref() == Some("pryx-host")
+                    && rm
+                        .scope_metrics
+                        .iter()
+                        .flat_map(|s| &s.metrics)
+                        .any(|m| m.name == name)
+            })
     };
     wait_for("request metrics", || {
         let seen = rx.seen.lock().unwrap();
-        has_metric(&seen, "http.server.requests") && has_metric(&seen, "http.server.request.duration")
+        has_metric(&seen, "http.server.requests")
+            && has_metric(&seen, "http.server.request.duration")
     })
     .await;
     {
         let seen = rx.seen.lock().unwrap();
         for (path, content_type, auth) in &seen.requests {
-            assert!(["/v1/traces", "/v1/metrics", "/v1/logs"].contains(&path.as_str()), "{path}");
+            assert!(
+                ["/v1/traces", "/v1/metrics", "/v1/logs"].contains(&path.as_str()),
+                "{path}"
+            );
             assert_eq!(content_type, "application/x-protobuf");
             assert_eq!(auth, "Bearer ingest-key-for-tests-0123456789");
         }
@@ -152,14 +204,23 @@ async fn spans_and_metrics_reach_the_receiver_with_resource_attributes() {
     assert!(t["exports"].as_u64().unwrap() > 0, "{t}");
     assert!(t["last_success"].is_string(), "{t}");
     assert_eq!(t["dropped"], 0);
-    assert!(!health.to_string().contains("ingest-key-for-tests"), "{health}");
+    assert!(
+        !health.to_string().contains("ingest-key-for-tests"),
+        "{health}"
+    );
 
     // The host's own log: in the ring and in the file, key and home path redacted.
     let logs = host.get("/api/v1/logs?source=host&level=info").await;
     let lines = logs["lines"].as_array().unwrap();
-    assert!(lines.iter().any(|l| l["message"] == "telemetry export on"), "{logs}");
+    assert!(
+        lines.iter().any(|l| l["message"] == "telemetry export on"),
+        "{logs}"
+    );
     let file = std::fs::read_to_string(tmp.path().join("logs/pryx-host.log")).unwrap();
-    assert!(file.lines().all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok()));
+    assert!(
+        file.lines()
+            .all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok())
+    );
     assert!(file.contains("telemetry export on"), "{file}");
     assert!(!file.contains("ingest-key-for-tests"));
     assert!(!file.contains(tmp.path().to_str().unwrap()), "{file}");
@@ -171,7 +232,11 @@ async fn each_opt_out_sends_nothing() {
     let rx = receiver(Mode::Accept).await;
     let cases: [(&str, Option<(&str, &str)>, &str); 4] = [
         ("DO_NOT_TRACK", Some(("DO_NOT_TRACK", "1")), ""),
-        ("PRYX_TELEMETRY_DISABLED", Some(("PRYX_TELEMETRY_DISABLED", "true")), ""),
+        (
+            "PRYX_TELEMETRY_DISABLED",
+            Some(("PRYX_TELEMETRY_DISABLED", "true")),
+            "",
+        ),
         ("OTEL_SDK_DISABLED", Some(("OTEL_SDK_DISABLED", "true")), ""),
         ("telemetry.enabled", None, "telemetry:\n  enabled: false\n"),
     ];
@@ -186,15 +251,26 @@ async fn each_opt_out_sends_nothing() {
         }
         let host = Host::spawn(cmd, tmp.path());
         for _ in 0..3 {
-            host.client.get(host.url("/api/v1/health")).send().await.unwrap();
+            host.client
+                .get(host.url("/api/v1/health"))
+                .send()
+                .await
+                .unwrap();
         }
         tokio::time::sleep(Duration::from_millis(600)).await;
         let health = host.get("/api/v1/health").await;
         let t = &health["ports"]["telemetry_export"];
         assert_eq!(t["enabled"], false, "{reason}: {health}");
-        assert!(t["disabled_reason"].as_str().unwrap().contains(reason), "{t}");
+        assert!(
+            t["disabled_reason"].as_str().unwrap().contains(reason),
+            "{t}"
+        );
         host.stop();
-        assert_eq!(rx.seen.lock().unwrap().requests.len(), 0, "{reason}: something was sent");
+        assert_eq!(
+            rx.seen.lock().unwrap().requests.len(),
+            0,
+            "{reason}: something was sent"
+        );
     }
 }
 
@@ -202,19 +278,35 @@ async fn requests_stay_fast(mode: Mode) {
     let rx = receiver(mode).await;
     let tmp = tempfile::tempdir().unwrap();
     let mut cmd = exporting(tmp.path(), &rx.url);
-    cmd.env("OTEL_BSP_MAX_QUEUE_SIZE", "16").env("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "8");
+    cmd.env("OTEL_BSP_MAX_QUEUE_SIZE", "16")
+        .env("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "8");
     let host = Host::spawn(cmd, tmp.path());
-    wait_for("a first export attempt", || !rx.seen.lock().unwrap().requests.is_empty()).await;
+    wait_for("a first export attempt", || {
+        !rx.seen.lock().unwrap().requests.is_empty()
+    })
+    .await;
     let started = Instant::now();
     let mut slowest = Duration::ZERO;
     for _ in 0..300 {
         let t = Instant::now();
-        let res = host.client.get(host.url("/api/v1/health")).send().await.unwrap();
+        let res = host
+            .client
+            .get(host.url("/api/v1/health"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 200);
         slowest = slowest.max(t.elapsed());
     }
-    assert!(started.elapsed() < Duration::from_secs(5), "300 requests took {:?}", started.elapsed());
-    assert!(slowest < Duration::from_millis(500), "slowest request {slowest:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "300 requests took {:?}",
+        started.elapsed()
+    );
+    assert!(
+        slowest < Duration::from_millis(500),
+        "slowest request {slowest:?}"
+    );
     let health = host.get("/api/v1/health").await;
     let t = &health["ports"]["telemetry_export"];
     assert!(t["dropped"].as_u64().unwrap() > 0, "{t}");
@@ -229,8 +321,14 @@ async fn requests_stay_fast(mode: Mode) {
         assert!(Instant::now() < deadline, "no last_error in {health}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    assert_eq!(health["ports"]["telemetry"]["status"], "degraded", "{health}");
-    assert_eq!(health["ports"]["telemetry_export"]["exports"], 0, "{health}");
+    assert_eq!(
+        health["ports"]["telemetry"]["status"], "degraded",
+        "{health}"
+    );
+    assert_eq!(
+        health["ports"]["telemetry_export"]["exports"], 0,
+        "{health}"
+    );
     host.stop();
 }
 

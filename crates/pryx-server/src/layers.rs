@@ -164,7 +164,12 @@ impl<B> tower_http::trace::MakeSpan<B> for RequestSpan {
 struct RecordStatus;
 
 impl<B> tower_http::trace::OnResponse<B> for RecordStatus {
-    fn on_response(self, response: &axum::http::Response<B>, _latency: Duration, span: &tracing::Span) {
+    fn on_response(
+        self,
+        response: &axum::http::Response<B>,
+        _latency: Duration,
+        span: &tracing::Span,
+    ) {
         let status = response.status();
         span.record("http.response.status_code", status.as_u16());
         if status.is_server_error() {

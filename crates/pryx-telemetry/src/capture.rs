@@ -197,8 +197,9 @@ impl Fields {
             // The runtime's `log` fields arrive as one JSON text: keep them as data, so secret
             // keys inside are found by name.
             "fields" => {
-                if let Some(Ok(serde_json::Value::Object(obj))) =
-                    value.as_str().map(serde_json::from_str::<serde_json::Value>)
+                if let Some(Ok(serde_json::Value::Object(obj))) = value
+                    .as_str()
+                    .map(serde_json::from_str::<serde_json::Value>)
                 {
                     for (k, v) in obj.into_iter().take(MAX_FIELDS) {
                         self.fields.insert(k, from_json(v));
@@ -249,7 +250,9 @@ fn from_json(v: serde_json::Value) -> Value {
             .or_else(|| n.as_f64().map(Value::Float))
             .unwrap_or(Value::Null),
         serde_json::Value::String(s) => clip(&s, MAX_FIELD).into(),
-        serde_json::Value::Array(a) => Value::List(a.into_iter().take(MAX_FIELDS).map(from_json).collect()),
+        serde_json::Value::Array(a) => {
+            Value::List(a.into_iter().take(MAX_FIELDS).map(from_json).collect())
+        }
         serde_json::Value::Object(o) => Value::Map(
             o.into_iter()
                 .take(MAX_FIELDS)

@@ -183,8 +183,15 @@ mod tests {
         }
         let (total, count) = dir_bytes(tmp.path());
         assert_eq!(count, 4, "the current file and 3 rolled ones");
-        assert!(total <= (bounds.keep as u64 + 1) * bounds.max_bytes, "{total} bytes");
-        assert!(fs::read_to_string(f.path()).unwrap().ends_with(&format!("{line}\n")));
+        assert!(
+            total <= (bounds.keep as u64 + 1) * bounds.max_bytes,
+            "{total} bytes"
+        );
+        assert!(
+            fs::read_to_string(f.path())
+                .unwrap()
+                .ends_with(&format!("{line}\n"))
+        );
     }
 
     #[test]

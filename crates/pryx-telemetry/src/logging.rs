@@ -92,7 +92,11 @@ pub fn init_host_logging(options: HostLogOptions<'_>) -> Result<HostLogging, Str
         live.clone(),
     ));
     let layers: Vec<Box<dyn Layer<Registry> + Send + Sync>> = [
-        Some(terminal_layer(redactor).with_filter(filter(options.default_filter)).boxed()),
+        Some(
+            terminal_layer(redactor)
+                .with_filter(filter(options.default_filter))
+                .boxed(),
+        ),
         Some(
             CaptureLayer::new(sinks.clone())
                 .with_filter(filter(options.default_filter))

@@ -51,10 +51,7 @@ impl MemoryLogRing {
 
 impl LogRing for MemoryLogRing {
     fn recent(&self, query: &LogQuery) -> LogPage {
-        let limit = query
-            .limit
-            .unwrap_or(Self::MAX_LIMIT)
-            .min(Self::MAX_LIMIT);
+        let limit = query.limit.unwrap_or(Self::MAX_LIMIT).min(Self::MAX_LIMIT);
         let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let mut lines: Vec<LogLine> = inner
             .lines
@@ -101,7 +98,10 @@ mod tests {
         ring.push(line(3, LogLevel::Warn, LogSource::RuntimeStderr));
         ring.push(line(4, LogLevel::Error, LogSource::Runtime));
         let all = ring.recent(&LogQuery::default());
-        assert_eq!(all.lines.iter().map(|l| l.seq).collect::<Vec<_>>(), [2, 3, 4]);
+        assert_eq!(
+            all.lines.iter().map(|l| l.seq).collect::<Vec<_>>(),
+            [2, 3, 4]
+        );
         assert_eq!(all.evicted, 1);
         let q = LogQuery {
             level: Some(LogLevel::Warn),

@@ -59,11 +59,23 @@ fn bad(message: String) -> ApiError {
 fn parse(p: LogParams) -> Result<LogQuery, ApiError> {
     let level = p
         .level
-        .map(|l| LogLevel::parse(&l).ok_or_else(|| bad(format!("level {l:?} is not one of trace, debug, info, warn, error"))))
+        .map(|l| {
+            LogLevel::parse(&l).ok_or_else(|| {
+                bad(format!(
+                    "level {l:?} is not one of trace, debug, info, warn, error"
+                ))
+            })
+        })
         .transpose()?;
     let source = p
         .source
-        .map(|s| LogSource::parse(&s).ok_or_else(|| bad(format!("source {s:?} is not one of host, runtime, runtime-stderr"))))
+        .map(|s| {
+            LogSource::parse(&s).ok_or_else(|| {
+                bad(format!(
+                    "source {s:?} is not one of host, runtime, runtime-stderr"
+                ))
+            })
+        })
         .transpose()?;
     let since = p
         .since

@@ -8,9 +8,9 @@ use std::time::Instant;
 use opentelemetry::KeyValue;
 use opentelemetry::metrics::{Counter, Histogram, Meter};
 use pryx_core_api::{RuntimeBridge, RuntimeState};
+use tracing::Subscriber;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
-use tracing::Subscriber;
 use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
@@ -69,7 +69,10 @@ impl Instruments {
             .u64_observable_counter("pryx.telemetry.dropped")
             .with_description("Telemetry items the host gave up on")
             .with_callback(move |obs| {
-                obs.observe(stats.dropped.load(std::sync::atomic::Ordering::Relaxed), &[]);
+                obs.observe(
+                    stats.dropped.load(std::sync::atomic::Ordering::Relaxed),
+                    &[],
+                );
             })
             .build();
         Self {

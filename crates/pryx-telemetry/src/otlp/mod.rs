@@ -14,10 +14,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
+use opentelemetry::KeyValue;
 use opentelemetry::logs::{AnyValue, LogRecord as _, Logger as _, LoggerProvider as _, Severity};
 use opentelemetry::metrics::{Gauge, MeterProvider as _};
 use opentelemetry::trace::TracerProvider as _;
-use opentelemetry::KeyValue;
 use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::logs::{LogExporter as _, SdkLogger, SdkLoggerProvider};
@@ -53,7 +53,10 @@ pub struct OtlpTelemetry {
     runtime_logger: SdkLogger,
     _logger_providers: [SdkLoggerProvider; 2],
     span_queue: Queue<opentelemetry_sdk::trace::SpanData>,
-    log_queues: [Queue<(opentelemetry_sdk::logs::SdkLogRecord, opentelemetry::InstrumentationScope)>; 2],
+    log_queues: [Queue<(
+        opentelemetry_sdk::logs::SdkLogRecord,
+        opentelemetry::InstrumentationScope,
+    )>; 2],
     runtime_gauges: Mutex<HashMap<String, Gauge<f64>>>,
     observed: Arc<Observed>,
     redactor: Redactor,
@@ -202,7 +205,10 @@ impl OtlpTelemetry {
     }
 
     fn runtime_metric(&self, name: &str, value: f64, attrs: &[KeyValue]) {
-        let mut gauges = self.runtime_gauges.lock().unwrap_or_else(|p| p.into_inner());
+        let mut gauges = self
+            .runtime_gauges
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         if !gauges.contains_key(name) {
             if gauges.len() >= MAX_RUNTIME_METRICS {
                 self.stats.dropped.fetch_add(1, Ordering::Relaxed);
@@ -337,7 +343,9 @@ impl TelemetrySink for OtlpTelemetry {
     fn health(&self) -> PortHealth {
         let status = self.status();
         match status.last_error {
-            Some(e) => PortHealth::with(PortState::Degraded, "otlp", format!("export failing: {e}")),
+            Some(e) => {
+                PortHealth::with(PortState::Degraded, "otlp", format!("export failing: {e}"))
+            }
             None => PortHealth::ok("otlp"),
         }
     }
@@ -360,7 +368,9 @@ fn attributes_level(attributes: &Value) -> Option<LogLevel> {
     let Value::Map(map) = attributes else {
         return None;
     };
-    map.get("level").and_then(Value::as_str).and_then(LogLevel::parse)
+    map.get("level")
+        .and_then(Value::as_str)
+        .and_then(LogLevel::parse)
 }
 
 /// OTLP event names are `&'static str` in the SDK; runtime names are kept in a small bounded

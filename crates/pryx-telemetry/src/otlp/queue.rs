@@ -65,7 +65,9 @@ impl<T> Queue<T> {
         if self.control.try_send(Control::Flush(tx)).is_err() {
             return false;
         }
-        tokio::time::timeout(within, rx).await.is_ok_and(|r| r.is_ok())
+        tokio::time::timeout(within, rx)
+            .await
+            .is_ok_and(|r| r.is_ok())
     }
 }
 

@@ -46,7 +46,10 @@ impl ExportSettings {
 
     /// The endpoint as it may be shown: without credentials or query.
     pub fn display_endpoint(&self) -> String {
-        let (scheme, rest) = self.endpoint.split_once("://").unwrap_or(("", &self.endpoint));
+        let (scheme, rest) = self
+            .endpoint
+            .split_once("://")
+            .unwrap_or(("", &self.endpoint));
         let rest = rest.split(['?', '#']).next().unwrap_or("");
         let rest = match rest.split_once('/') {
             Some((authority, path)) => format!(
@@ -93,13 +96,26 @@ pub fn resolve(env: impl Fn(&str) -> Option<String>, config: &Config) -> Resolve
     if truthy(env("OTEL_SDK_DISABLED")) {
         return Resolved::Off("OTEL_SDK_DISABLED is set".into());
     }
-    if matches!(config.get_path("telemetry.enabled"), Some(Value::Bool(false))) {
+    if matches!(
+        config.get_path("telemetry.enabled"),
+        Some(Value::Bool(false))
+    ) {
         return Resolved::Off("telemetry.enabled is false in config.yaml".into());
     }
-    if matches!(config.get_path("telemetry_disabled"), Some(Value::Bool(true))) {
+    if matches!(
+        config.get_path("telemetry_disabled"),
+        Some(Value::Bool(true))
+    ) {
         return Resolved::Off("telemetry_disabled is true in config.yaml".into());
     }
-    let text = |path: &str| non_empty(config.get_path(path).and_then(Value::as_str).map(str::to_owned));
+    let text = |path: &str| {
+        non_empty(
+            config
+                .get_path(path)
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+        )
+    };
     let endpoint = non_empty(env("PRYX_TELEMETRY_ENDPOINT"))
         .or_else(|| non_empty(env("OTEL_EXPORTER_OTLP_ENDPOINT")))
         .or_else(|| text("telemetry.endpoint"));
@@ -110,7 +126,8 @@ pub fn resolve(env: impl Fn(&str) -> Option<String>, config: &Config) -> Resolve
         return Resolved::Off("the endpoint is not an http:// or https:// URL".into());
     }
     let mut settings = ExportSettings::new(endpoint);
-    if let Some(key) = non_empty(env("PRYX_TELEMETRY_KEY")).or_else(|| text("telemetry.ingest_key")) {
+    if let Some(key) = non_empty(env("PRYX_TELEMETRY_KEY")).or_else(|| text("telemetry.ingest_key"))
+    {
         settings
             .headers
             .insert("authorization".into(), format!("Bearer {key}"));
@@ -153,7 +170,11 @@ mod tests {
     fn run(vars: &[(&str, &str)], config: &str) -> Resolved {
         let config: Config = serde_json::from_str(config).unwrap();
         resolve(
-            |k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string()),
+            |k| {
+                vars.iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            },
             &config,
         )
     }
@@ -173,7 +194,9 @@ mod tests {
         assert!(reason(run(&[ep, ("PRYX_TELEMETRY_DISABLED", "true")], "{}")).contains("PRYX_"));
         assert!(reason(run(&[ep, ("OTEL_SDK_DISABLED", "true")], "{}")).contains("OTEL_SDK"));
         assert!(reason(run(&[ep], r#"{"telemetry":{"enabled":false}}"#)).contains("enabled"));
-        assert!(reason(run(&[ep], r#"{"telemetry_disabled":true}"#)).contains("telemetry_disabled"));
+        assert!(
+            reason(run(&[ep], r#"{"telemetry_disabled":true}"#)).contains("telemetry_disabled")
+        );
     }
 
     #[test]
