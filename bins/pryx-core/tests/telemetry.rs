@@ -229,8 +229,14 @@ async fn spans_and_metrics_reach_the_receiver_with_resource_attributes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_opt_out_sends_nothing() {
+    /// The reason health must name, the variable that opts out, the config that does.
+    type OptOut = (
+        &'static str,
+        Option<(&'static str, &'static str)>,
+        &'static str,
+    );
     let rx = receiver(Mode::Accept).await;
-    let cases: [(&str, Option<(&str, &str)>, &str); 4] = [
+    let cases: [OptOut; 4] = [
         ("DO_NOT_TRACK", Some(("DO_NOT_TRACK", "1")), ""),
         (
             "PRYX_TELEMETRY_DISABLED",

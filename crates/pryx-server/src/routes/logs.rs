@@ -1,7 +1,5 @@
 //! `GET /api/v1/logs`: recent log lines from the host's bounded ring, already redacted.
 
-use std::time::SystemTime;
-
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -81,7 +79,6 @@ fn parse(p: LogParams) -> Result<LogQuery, ApiError> {
         .since
         .map(|s| {
             humantime::parse_rfc3339_weak(&s)
-                .map(SystemTime::from)
                 .map_err(|_| bad(format!("since {s:?} is not an RFC 3339 time")))
         })
         .transpose()?;

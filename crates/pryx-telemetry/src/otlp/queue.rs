@@ -152,15 +152,10 @@ impl<E: SpanExporter + 'static> BatchSender<SpanData> for Spans<E> {
 pub(crate) struct Logs<E>(pub E);
 
 impl<E: LogExporter + 'static> BatchSender<(SdkLogRecord, InstrumentationScope)> for Logs<E> {
-    fn send(
-        &mut self,
-        batch: Vec<(SdkLogRecord, InstrumentationScope)>,
-    ) -> impl Future<Output = OTelSdkResult> + Send {
-        async move {
-            let refs: Vec<(&SdkLogRecord, &InstrumentationScope)> =
-                batch.iter().map(|(r, s)| (r, s)).collect();
-            self.0.export(LogBatch::new(&refs)).await
-        }
+    async fn send(&mut self, batch: Vec<(SdkLogRecord, InstrumentationScope)>) -> OTelSdkResult {
+        let refs: Vec<(&SdkLogRecord, &InstrumentationScope)> =
+            batch.iter().map(|(r, s)| (r, s)).collect();
+        self.0.export(LogBatch::new(&refs)).await
     }
 }
 
