@@ -98,6 +98,13 @@ pub async fn run(options: Options) -> Result<(), StartError> {
     let events = EventHub::new(EventHub::DEFAULT_CAPACITY);
     let approvals = ApprovalService::new(events.clone());
     logging.live.attach(events.clone());
+    if let Some(otlp) = &otlp {
+        let hub = events.clone();
+        let _ = otlp
+            .observed()
+            .ws_clients
+            .set(Arc::new(move || hub.subscriber_count() as u64));
+    }
     let telemetry: Arc<dyn TelemetrySink> = match &otlp {
         Some(otlp) => otlp.clone(),
         None => Arc::new(NoopTelemetry::because(off_reason.unwrap_or_default())),

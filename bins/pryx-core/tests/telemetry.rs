@@ -347,3 +347,143 @@ async fn an_endpoint_answering_503_slows_no_request_and_drops_are_counted() {
 async fn a_hanging_endpoint_slows_no_request_and_drops_are_counted() {
     requests_stay_fast(Mode::Hang).await;
 }
+
+/// The reference runtime, built next to this binary by `cargo test --workspace`.
+fn reference_runtime() -> std::path::PathBuf {
+    let exe = std::path::PathBuf::from(env!("CARGO_BIN_EXE_pryx-core"));
+    let path = exe.with_file_name("pryx-runtime-ref");
+    assert!(
+        path.exists(),
+        "build it first: cargo build -p pryx-runtime-ref ({})",
+        path.display()
+    );
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runtime_logs_reach_the_file_the_api_ws_and_export_redacted() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::{Message as Ws, client::IntoClientRequest};
+
+    let rx = receiver(Mode::Accept).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut cmd = exporting(tmp.path(), &rx.url);
+    cmd.arg("--runtime").arg(reference_runtime());
+    let host = Host::spawn(cmd, tmp.path());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while host.get("/api/v1/health").await["ports"]["runtime"]["state"] != "ready" {
+        assert!(Instant::now() < deadline, "the runtime never got ready");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    let token = std::fs::read_to_string(tmp.path().join("admin.token")).unwrap();
+    let mut request = format!(
+        "ws://{}/ws?event=log",
+        host.base.trim_start_matches("http://")
+    )
+    .into_client_request()
+    .unwrap();
+    request.headers_mut().insert(
+        "authorization",
+        format!("Bearer {}", token.trim()).parse().unwrap(),
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let _hello = ws.next().await.unwrap().unwrap();
+    let secret = "sk-live-0123456789abcdefghijklmnop";
+    let chat = serde_json::json!({"type": "request", "id": 1, "method": "chat.send",
+        "params": {"content": "hi", "session_id": secret}});
+    ws.send(Ws::text(chat.to_string())).await.unwrap();
+
+    // Live: the runtime's `log` notification arrives as a `log` event, redacted.
+    let live = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let Some(Ok(Ws::Text(text))) = ws.next().await else {
+                panic!("/ws closed")
+            };
+            let frame: serde_json::Value = serde_json::from_str(&text).unwrap();
+            if frame["event"] == "log" && frame["payload"]["message"] == "chat message received" {
+                break frame;
+            }
+        }
+    })
+    .await
+    .expect("a live log event");
+    assert_eq!(live["payload"]["source"], "runtime", "{live}");
+    assert!(!live.to_string().contains(secret), "{live}");
+
+    // The ring: the runtime's stderr and its log, with their sources, redacted.
+    let stderr_lines = host.get("/api/v1/logs?source=runtime-stderr").await;
+    assert!(
+        stderr_lines["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["message"].as_str().unwrap().contains("pryx-runtime-ref")),
+        "{stderr_lines}"
+    );
+    let runtime_lines = host.get("/api/v1/logs?source=runtime&limit=50").await;
+    assert!(
+        runtime_lines.to_string().contains("chat message received"),
+        "{runtime_lines}"
+    );
+    assert!(
+        !runtime_lines.to_string().contains(secret),
+        "{runtime_lines}"
+    );
+    let bad = host
+        .client
+        .get(host.url("/api/v1/logs?level=loud"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    let body: serde_json::Value = bad.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "invalid_query");
+
+    // Export: the IPC span, and the runtime's metric under the runtime's resource.
+    wait_for("the ipc span and the runtime metric", || {
+        let seen = rx.seen.lock().unwrap();
+        let span = seen
+            .traces
+            .iter()
+            .flat_map(|t| &t.resource_spans)
+            .any(|rs| {
+                rs.scope_spans
+                    .iter()
+                    .flat_map(|s| &s.spans)
+                    .any(|s| s.name == "ipc chat.send")
+            });
+        let metric = seen
+            .metrics
+            .iter()
+            .flat_map(|m| &m.resource_metrics)
+            .any(|rm| {
+                attr(&rm.resource, "service.name").as_deref() == Some("pryx-runtime")
+                    && rm
+                        .scope_metrics
+                        .iter()
+                        .flat_map(|s| &s.metrics)
+                        .any(|m| m.name == "agent.reply.chunks")
+            });
+        span && metric
+    })
+    .await;
+    let exported = format!("{:?}", rx.seen.lock().unwrap().metrics);
+    assert!(
+        !exported.contains(secret),
+        "the session id attribute is redacted in export"
+    );
+
+    drop(ws);
+    let stderr = host.stop();
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "colour codes on a non-terminal: {stderr:?}"
+    );
+    let leaked: Vec<&str> = stderr.lines().filter(|l| l.contains(secret)).collect();
+    assert!(leaked.is_empty(), "secret on stderr: {leaked:?}");
+    let file = std::fs::read_to_string(tmp.path().join("logs/pryx-host.log")).unwrap();
+    assert!(file.contains("\"source\":\"runtime-stderr\""), "{file}");
+    assert!(file.contains("chat message received"));
+    assert!(!file.contains(secret), "{file}");
+}

@@ -108,3 +108,61 @@ impl LivePublisher {
         target.publish(Event::new(LOG_EVENT, payload));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use pryx_core_api::{LogSource, Map, Value};
+
+    use super::*;
+
+    #[derive(Default)]
+    struct Kept(Mutex<Vec<Event>>);
+
+    impl EventPublisher for Kept {
+        fn publish(&self, event: Event) {
+            self.0.lock().unwrap().push(event);
+        }
+    }
+
+    fn line(level: LogLevel) -> LogLine {
+        LogLine {
+            seq: 1,
+            timestamp: std::time::SystemTime::now(),
+            level,
+            source: LogSource::Host,
+            target: "t".into(),
+            message: "m".into(),
+            fields: Map::new(),
+        }
+    }
+
+    #[test]
+    fn a_flood_is_cut_to_the_burst_and_the_skipped_lines_are_counted() {
+        let kept = Arc::new(Kept::default());
+        let live = LivePublisher::new(LiveLimits {
+            min_level: LogLevel::Info,
+            per_second: 1.0,
+            burst: 10.0,
+        });
+        live.offer(&line(LogLevel::Info)); // not attached yet: nothing
+        live.attach(kept.clone());
+        for _ in 0..10_000 {
+            live.offer(&line(LogLevel::Info));
+        }
+        live.offer(&line(LogLevel::Debug));
+        let published = kept.0.lock().unwrap().len();
+        assert!((10..=11).contains(&published), "{published} events");
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        live.offer(&line(LogLevel::Error));
+        let events = kept.0.lock().unwrap();
+        let last = events.last().unwrap();
+        assert_eq!(last.name, "log");
+        let Value::Map(p) = &last.payload else {
+            panic!("{:?}", last.payload)
+        };
+        assert!(p["skipped_before"].as_i64().unwrap() >= 9_989, "{p:?}");
+        assert_eq!(p["level"], Value::from("error"));
+    }
+}

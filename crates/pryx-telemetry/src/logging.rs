@@ -119,12 +119,20 @@ pub fn init_host_logging(options: HostLogOptions<'_>) -> Result<HostLogging, Str
     })
 }
 
+/// The terminal's and the capture's filter. The request and IPC spans are for export only:
+/// switched off here, so with export off no layer wants them and they cost nothing.
 fn filter(default_filter: &str) -> EnvFilter {
-    std::env::var("PRYX_LOG")
+    let chosen = std::env::var("PRYX_LOG")
         .ok()
         .or_else(|| std::env::var("RUST_LOG").ok())
-        .and_then(|f| EnvFilter::try_new(f).ok())
-        .unwrap_or_else(|| EnvFilter::new(default_filter))
+        .filter(|f| EnvFilter::try_new(f).is_ok())
+        .unwrap_or_else(|| default_filter.to_owned());
+    let spans_off = format!(
+        "{chosen},{}=off,{}=off",
+        crate::HTTP_SPAN_TARGET,
+        crate::IPC_SPAN_TARGET
+    );
+    EnvFilter::try_new(&spans_off).unwrap_or_else(|_| EnvFilter::new(default_filter))
 }
 
 /// Whether the terminal gets colour: only when stderr is a terminal and `NO_COLOR` is unset

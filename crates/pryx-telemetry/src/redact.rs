@@ -29,11 +29,31 @@ impl Redactor {
     }
 
     /// `text` with credentials replaced by `<redacted>` and the home directory by `~`.
+    ///
+    /// Text that holds escaped quotes (a JSON document printed as a string, as the terminal
+    /// shows the runtime's `fields`) is also searched between the backslashes, so `\"sk-…\"`
+    /// is found like `"sk-…"`.
     pub fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let mut out = match scrub(text, REDACTED) {
             Some(clean) => Cow::Owned(clean),
             None => Cow::Borrowed(text),
         };
+        if out.contains('\\') {
+            let mut changed = false;
+            let parts: Vec<String> = out
+                .split('\\')
+                .map(|part| match scrub(part, REDACTED) {
+                    Some(clean) => {
+                        changed = true;
+                        clean
+                    }
+                    None => part.to_owned(),
+                })
+                .collect();
+            if changed {
+                out = Cow::Owned(parts.join("\\"));
+            }
+        }
         if let Some(home) = &self.home {
             if out.contains(home.as_str()) {
                 out = Cow::Owned(out.replace(home.as_str(), "~"));
@@ -85,6 +105,15 @@ mod tests {
         assert_eq!(out, "open ~/.pryx/config.yaml with Bearer <redacted> ok");
         assert_eq!(r.field("api_key", "plain"), REDACTED);
         assert_eq!(r.field("path", "/home/ada/x"), "~/x");
+    }
+
+    #[test]
+    fn secrets_inside_escaped_json_are_found() {
+        let r = Redactor::default();
+        let shown = r#"fields="{\"session_id\":\"sk-live-0123456789abcdefghijklmnop\"}""#;
+        let out = r.text(shown);
+        assert!(!out.contains("sk-live"), "{out}");
+        assert!(out.contains(r#"\"<redacted>\""#), "{out}");
     }
 
     #[test]
