@@ -40,10 +40,69 @@ pub struct LogSinks {
     pub live: Arc<LivePublisher>,
     /// The exporter of error-level lines, once telemetry is set up.
     pub errors: OnceLock<Arc<dyn ErrorExport>>,
+    /// The terminal, when lines are shown there: the redacted line, readable.
+    pub terminal: Option<Terminal>,
     seq: AtomicU64,
 }
 
+/// Where lines are shown to a person: one readable line each, from the redacted [`LogLine`]
+/// (so the terminal never shows what the file would not).
+pub struct Terminal {
+    out: Mutex<Box<dyn std::io::Write + Send>>,
+    colour: bool,
+}
+
+impl Terminal {
+    /// Shows lines on `out`, with ANSI colour for the level when `colour`.
+    pub fn new(out: Box<dyn std::io::Write + Send>, colour: bool) -> Self {
+        Self {
+            out: Mutex::new(out),
+            colour,
+        }
+    }
+
+    /// Writes one line: `time LEVEL [source] target: message key=value ...`.
+    pub fn show(&self, line: &LogLine) {
+        let (paint, reset) = match (self.colour, line.level) {
+            (false, _) => ("", ""),
+            (true, LogLevel::Error) => ("\x1b[31m", "\x1b[0m"),
+            (true, LogLevel::Warn) => ("\x1b[33m", "\x1b[0m"),
+            (true, LogLevel::Info) => ("\x1b[32m", "\x1b[0m"),
+            (true, _) => ("\x1b[2m", "\x1b[0m"),
+        };
+        let mut text = format!(
+            "{} {paint}{:>5}{reset} ",
+            rfc3339(line.timestamp),
+            line.level.as_str().to_ascii_uppercase()
+        );
+        if line.source != LogSource::Host {
+            let _ = write!(text, "[{}] ", line.source.as_str());
+        }
+        let _ = write!(text, "{}: {}", line.target, line.message);
+        for (k, v) in &line.fields {
+            match v {
+                Value::String(s) => {
+                    let _ = write!(text, " {k}={s:?}");
+                }
+                other => {
+                    let shown = serde_json::to_string(other).unwrap_or_default();
+                    let _ = write!(text, " {k}={shown}");
+                }
+            }
+        }
+        text.push('\n');
+        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = out.write_all(text.as_bytes());
+    }
+}
+
 impl LogSinks {
+    /// Shows every line on `terminal` too.
+    pub fn with_terminal(mut self, terminal: Terminal) -> Self {
+        self.terminal = Some(terminal);
+        self
+    }
+
     /// Sinks with no exporter attached yet.
     pub fn new(
         redactor: Redactor,
@@ -57,6 +116,7 @@ impl LogSinks {
             file: file.map(Mutex::new),
             live,
             errors: OnceLock::new(),
+            terminal: None,
             seq: AtomicU64::new(0),
         }
     }
@@ -93,6 +153,9 @@ impl LogSinks {
             if let Some(errors) = self.errors.get() {
                 errors.export_error(&line);
             }
+        }
+        if let Some(terminal) = &self.terminal {
+            terminal.show(&line);
         }
         self.live.offer(&line);
         self.ring.push(line);

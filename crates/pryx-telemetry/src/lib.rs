@@ -21,7 +21,7 @@ mod redact;
 mod ring;
 mod traced;
 
-pub use capture::{CaptureLayer, ErrorExport, LogSinks, line_value, rfc3339};
+pub use capture::{CaptureLayer, ErrorExport, LogSinks, Terminal, line_value, rfc3339};
 pub use file::{FileBounds, RollingFile};
 pub use live::{LOG_EVENT, LiveLimits, LivePublisher};
 pub use logging::{HostLogOptions, HostLogging, init_host_logging, init_logging, use_colour};

@@ -17,7 +17,7 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer, Registry};
 
-use crate::capture::{CaptureLayer, LogSinks};
+use crate::capture::{CaptureLayer, LogSinks, Terminal};
 use crate::file::{FileBounds, RollingFile};
 use crate::live::{LiveLimits, LivePublisher};
 use crate::redact::Redactor;
@@ -85,18 +85,15 @@ pub fn init_host_logging(options: HostLogOptions<'_>) -> Result<HostLogging, Str
     };
     let ring = Arc::new(MemoryLogRing::new(options.ring_capacity));
     let live = Arc::new(LivePublisher::new(options.live));
-    let sinks = Arc::new(LogSinks::new(
-        redactor.clone(),
-        ring.clone(),
-        file,
-        live.clone(),
-    ));
+    let colour = use_colour(
+        io::stderr().is_terminal(),
+        std::env::var("NO_COLOR").ok().as_deref(),
+    );
+    let sinks = Arc::new(
+        LogSinks::new(redactor, ring.clone(), file, live.clone())
+            .with_terminal(Terminal::new(Box::new(io::stderr()), colour)),
+    );
     let layers: Vec<Box<dyn Layer<Registry> + Send + Sync>> = [
-        Some(
-            terminal_layer(redactor)
-                .with_filter(filter(options.default_filter))
-                .boxed(),
-        ),
         Some(
             CaptureLayer::new(sinks.clone())
                 .with_filter(filter(options.default_filter))
