@@ -25,7 +25,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(compose::run(options)) {
+    let outcome = runtime.block_on(compose::run(options));
+    // A telemetry flush still waiting on a slow endpoint must not hold the exit.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("pryx-core: {err}");

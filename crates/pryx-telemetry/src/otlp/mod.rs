@@ -342,10 +342,10 @@ impl TelemetrySink for OtlpTelemetry {
 
     fn health(&self) -> PortHealth {
         let status = self.status();
+        // A telemetry endpoint that is down is worth showing, not a reason to call the host
+        // degraded: the port stays `ok` and says so in its detail.
         match status.last_error {
-            Some(e) => {
-                PortHealth::with(PortState::Degraded, "otlp", format!("export failing: {e}"))
-            }
+            Some(e) => PortHealth::with(PortState::Ok, "otlp", format!("export failing: {e}")),
             None => PortHealth::ok("otlp"),
         }
     }
