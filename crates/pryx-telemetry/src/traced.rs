@@ -27,6 +27,8 @@ async fn traced<T>(
     method: &str,
     call: impl Future<Output = Result<T, CoreError>>,
 ) -> Result<T, CoreError> {
+    // The method may come from a client: keep span names and metric attributes short.
+    let method = crate::capture::clip(method, 64);
     let span = tracing::info_span!(
         target: "pryx_ipc_call",
         "ipc.call",

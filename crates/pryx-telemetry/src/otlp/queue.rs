@@ -49,13 +49,11 @@ impl<T> Clone for Queue<T> {
 impl<T> Queue<T> {
     /// Queues `item`, or drops and counts it when the queue is full.
     pub(crate) fn offer(&self, item: T) {
-        match self.items.try_send(item) {
-            Ok(()) => {
-                self.stats.queued.fetch_add(1, Ordering::Relaxed);
-            }
-            Err(_) => {
-                self.stats.dropped.fetch_add(1, Ordering::Relaxed);
-            }
+        // Counted before it is sent, so the task's decrement can never come first.
+        self.stats.queued.fetch_add(1, Ordering::Relaxed);
+        if self.items.try_send(item).is_err() {
+            self.stats.queued.fetch_sub(1, Ordering::Relaxed);
+            self.stats.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
 
