@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use opentelemetry::KeyValue;
-use opentelemetry::metrics::{Counter, Histogram, Meter};
+use opentelemetry::metrics::{Histogram, Meter};
 use pryx_core_api::{RuntimeBridge, RuntimeState};
 use tracing::Subscriber;
 use tracing::field::{Field, Visit};
@@ -28,7 +28,6 @@ pub struct Observed {
 /// The instruments the span layer records into.
 #[derive(Clone)]
 pub(crate) struct Instruments {
-    requests: Counter<u64>,
     request_duration: Histogram<f64>,
     ipc_duration: Histogram<f64>,
 }
@@ -76,12 +75,9 @@ impl Instruments {
             })
             .build();
         Self {
-            requests: meter
-                .u64_counter("http.server.requests")
-                .with_description("API and UI requests by route and status")
-                .build(),
             request_duration: meter
                 .f64_histogram("http.server.request.duration")
+                .with_description("API and UI requests by route and status (count) and latency")
                 .with_unit("s")
                 .build(),
             ipc_duration: meter
@@ -177,7 +173,6 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for MetricsLayer {
                     KeyValue::new("http.route", f.route.clone().unwrap_or_default()),
                     KeyValue::new("http.response.status_code", f.status.unwrap_or(0) as i64),
                 ];
-                self.instruments.requests.add(1, &attrs);
                 self.instruments.request_duration.record(seconds, &attrs);
             }
             "ipc.call" => {

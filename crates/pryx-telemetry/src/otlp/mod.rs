@@ -3,6 +3,7 @@
 //! under the runtime's own resource. Bounded everywhere (see [`queue`]): export never slows a
 //! request and a dead endpoint never grows memory.
 
+mod budget;
 mod client;
 mod metrics;
 mod queue;
@@ -199,7 +200,9 @@ impl OtlpTelemetry {
         );
         let spans = tracing_opentelemetry::layer()
             .with_tracer(self.tracers.tracer("pryx-host"))
-            .with_filter(targets());
+            .with_filter(budget::SpanBudget::new(
+                self.settings.request_spans_per_second,
+            ));
         let metrics = metrics::MetricsLayer { instruments }.with_filter(targets());
         Box::new(spans.and_then(metrics))
     }

@@ -26,6 +26,9 @@ pub struct ExportSettings {
     pub queue_capacity: usize,
     /// Most items in one request.
     pub batch_size: usize,
+    /// Request spans exported per second at most (`PRYX_TELEMETRY_REQUEST_SPANS_PER_SECOND`,
+    /// default 100); every request is still counted in the metrics.
+    pub request_spans_per_second: u32,
 }
 
 impl ExportSettings {
@@ -41,6 +44,7 @@ impl ExportSettings {
             metric_interval: Duration::from_secs(30),
             queue_capacity: 2048,
             batch_size: 512,
+            request_spans_per_second: 100,
         }
     }
 
@@ -159,6 +163,9 @@ pub fn resolve(env: impl Fn(&str) -> Option<String>, config: &Config) -> Resolve
     }
     if let Some(n) = count("OTEL_BSP_MAX_EXPORT_BATCH_SIZE") {
         settings.batch_size = n;
+    }
+    if let Some(n) = count("PRYX_TELEMETRY_REQUEST_SPANS_PER_SECOND") {
+        settings.request_spans_per_second = n as u32;
     }
     Resolved::On(settings)
 }
