@@ -181,7 +181,50 @@ async fn spans_and_metrics_reach_the_receiver_with_resource_attributes() {
     };
     wait_for("request metrics", || {
         let seen = rx.seen.lock().unwrap();
-        has_metric(&seen, "http.server.request.duration")
+        has_metric(&seen, "http.server.requests")
+            && has_metric(&seen, "http.server.request.duration")
+    })
+    .await;
+    // Every request is counted by route and status (a cumulative sum).
+    wait_for("3 health requests counted", || {
+        use opentelemetry_proto::tonic::metrics::v1::{
+            metric::Data, number_data_point::Value as N,
+        };
+        let seen = rx.seen.lock().unwrap();
+        let counted = seen
+            .metrics
+            .iter()
+            .flat_map(|m| &m.resource_metrics)
+            .flat_map(|rm| &rm.scope_metrics)
+            .flat_map(|sm| &sm.metrics)
+            .filter(|m| m.name == "http.server.requests")
+            .filter_map(|m| match &m.data {
+                Some(Data::Sum(sum)) => Some(sum),
+                _ => None,
+            })
+            .flat_map(|sum| &sum.data_points)
+            .filter(|p| {
+                let route = p.attributes.iter().any(|kv| {
+                    kv.key == "http.route"
+                        && matches!(kv.value.as_ref().and_then(|v| v.value.as_ref()),
+                            Some(Any::StringValue(r)) if r == "/api/v1/health")
+                });
+                let ok = p.attributes.iter().any(|kv| {
+                    kv.key == "http.response.status_code"
+                        && matches!(
+                            kv.value.as_ref().and_then(|v| v.value.as_ref()),
+                            Some(Any::IntValue(200))
+                        )
+                });
+                route && ok
+            })
+            .filter_map(|p| match p.value {
+                Some(N::AsInt(n)) => Some(n),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0);
+        counted >= 3
     })
     .await;
     {

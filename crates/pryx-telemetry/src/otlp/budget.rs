@@ -11,12 +11,21 @@ use tracing::subscriber::Interest;
 use tracing_subscriber::layer::{Context, Filter};
 
 /// Admits every IPC span and at most `per_second` request spans a second (burst of the same).
-pub(crate) struct SpanBudget {
+pub(crate) struct SpanBudget(TokenBucket);
+
+impl SpanBudget {
+    pub(crate) fn new(per_second: u32) -> Self {
+        Self(TokenBucket::new(per_second))
+    }
+}
+
+/// `per_second` tokens a second, a burst of as many.
+pub(crate) struct TokenBucket {
     per_second: f64,
     bucket: Mutex<(f64, Instant)>,
 }
 
-impl SpanBudget {
+impl TokenBucket {
     pub(crate) fn new(per_second: u32) -> Self {
         let per_second = f64::from(per_second);
         Self {
@@ -25,7 +34,8 @@ impl SpanBudget {
         }
     }
 
-    fn take(&self) -> bool {
+    /// Takes a token if there is one.
+    pub(crate) fn take(&self) -> bool {
         let mut b = self.bucket.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
         let refill = now.duration_since(b.1).as_secs_f64() * self.per_second;
@@ -50,7 +60,7 @@ impl<S> Filter<S> for SpanBudget {
         if !ours(meta) {
             return false;
         }
-        meta.target() == crate::IPC_SPAN_TARGET || self.take()
+        meta.target() == crate::IPC_SPAN_TARGET || self.0.take()
     }
 
     fn callsite_enabled(&self, meta: &'static Metadata<'static>) -> Interest {
@@ -68,7 +78,7 @@ mod tests {
 
     #[test]
     fn the_budget_refills_over_time() {
-        let b = SpanBudget::new(10);
+        let b = TokenBucket::new(10);
         let first: usize = (0..100).filter(|_| b.take()).count();
         assert_eq!(first, 10);
         std::thread::sleep(std::time::Duration::from_millis(250));

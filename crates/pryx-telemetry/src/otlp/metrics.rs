@@ -15,6 +15,7 @@ use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
 use super::client::ExportStats;
+use super::requests::{RequestCounts, Routes, method_name};
 
 /// What the observable gauges read, attached after the host is composed.
 #[derive(Default)]
@@ -33,7 +34,28 @@ pub(crate) struct Instruments {
 }
 
 impl Instruments {
-    pub(crate) fn new(meter: &Meter, observed: Arc<Observed>, stats: Arc<ExportStats>) -> Self {
+    pub(crate) fn new(
+        meter: &Meter,
+        observed: Arc<Observed>,
+        stats: Arc<ExportStats>,
+        counts: Arc<RequestCounts>,
+    ) -> Self {
+        meter
+            .u64_observable_counter("http.server.requests")
+            .with_description("API and UI requests by method, route and status")
+            .with_callback(move |obs| {
+                for ((method, route, status), n) in counts.snapshot() {
+                    obs.observe(
+                        n,
+                        &[
+                            KeyValue::new("http.request.method", method),
+                            KeyValue::new("http.route", route),
+                            KeyValue::new("http.response.status_code", i64::from(status)),
+                        ],
+                    );
+                }
+            })
+            .build();
         let o = observed.clone();
         meter
             .u64_observable_gauge("pryx.runtime.restarts")
@@ -77,7 +99,7 @@ impl Instruments {
         Self {
             request_duration: meter
                 .f64_histogram("http.server.request.duration")
-                .with_description("API and UI requests by route and status (count) and latency")
+                .with_description("Latency of a sample of API and UI requests")
                 .with_unit("s")
                 .build(),
             ipc_duration: meter
@@ -100,10 +122,19 @@ fn state_name(state: RuntimeState) -> &'static str {
     }
 }
 
-/// Records request and IPC metrics when their spans close.
+/// Records request and IPC metrics when their spans close: every request is counted (cheaply,
+/// in [`RequestCounts`]); latency is recorded for a sample of at most
+/// [`LATENCY_SAMPLES_PER_SECOND`] requests a second, which keeps the histogram representative
+/// and its cost off most requests. IPC calls are all recorded (they are few).
 pub(crate) struct MetricsLayer {
     pub(crate) instruments: Instruments,
+    pub(crate) routes: Arc<Routes>,
+    pub(crate) counts: Arc<RequestCounts>,
+    pub(crate) latency_budget: super::budget::TokenBucket,
 }
+
+/// Requests a second whose latency goes into `http.server.request.duration`.
+pub(crate) const LATENCY_SAMPLES_PER_SECOND: u32 = 200;
 
 struct Timing {
     started: Instant,
@@ -112,26 +143,33 @@ struct Timing {
 
 #[derive(Default)]
 struct SpanFields {
-    method: Option<String>,
-    route: Option<String>,
-    status: Option<u64>,
+    method: &'static str,
+    route: &'static str,
+    status: u16,
     rpc_method: Option<String>,
-    outcome: Option<String>,
+    outcome: Option<&'static str>,
 }
 
-impl Visit for SpanFields {
+struct Visitor<'a> {
+    fields: &'a mut SpanFields,
+    routes: &'a Routes,
+}
+
+impl Visit for Visitor<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
         match field.name() {
-            "http.request.method" => self.method = Some(value.to_owned()),
-            "http.route" => self.route = Some(value.to_owned()),
-            "rpc.method" => self.rpc_method = Some(value.to_owned()),
-            "outcome" => self.outcome = Some(value.to_owned()),
+            "http.request.method" => self.fields.method = method_name(value),
+            "http.route" => self.fields.route = self.routes.intern(value),
+            "rpc.method" => self.fields.rpc_method = Some(value.to_owned()),
+            "outcome" => {
+                self.fields.outcome = Some(if value == "ok" { "ok" } else { "error" });
+            }
             _ => {}
         }
     }
     fn record_u64(&mut self, field: &Field, value: u64) {
         if field.name() == "http.response.status_code" {
-            self.status = Some(value);
+            self.fields.status = u16::try_from(value).unwrap_or(0);
         }
     }
     fn record_i64(&mut self, field: &Field, value: i64) {
@@ -146,7 +184,10 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for MetricsLayer {
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
         let mut fields = SpanFields::default();
-        attrs.record(&mut fields);
+        attrs.record(&mut Visitor {
+            fields: &mut fields,
+            routes: &self.routes,
+        });
         span.extensions_mut().insert(Timing {
             started: Instant::now(),
             fields,
@@ -155,7 +196,10 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for MetricsLayer {
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
         if let Some(span) = ctx.span(id) {
             if let Some(t) = span.extensions_mut().get_mut::<Timing>() {
-                values.record(&mut t.fields);
+                values.record(&mut Visitor {
+                    fields: &mut t.fields,
+                    routes: &self.routes,
+                });
             }
         }
     }
@@ -164,22 +208,26 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for MetricsLayer {
         let name = span.name();
         let ext = span.extensions();
         let Some(t) = ext.get::<Timing>() else { return };
-        let seconds = t.started.elapsed().as_secs_f64();
         let f = &t.fields;
         match name {
             "http.request" => {
-                let attrs = [
-                    KeyValue::new("http.request.method", f.method.clone().unwrap_or_default()),
-                    KeyValue::new("http.route", f.route.clone().unwrap_or_default()),
-                    KeyValue::new("http.response.status_code", f.status.unwrap_or(0) as i64),
-                ];
-                self.instruments.request_duration.record(seconds, &attrs);
+                self.counts.add((f.method, f.route, f.status));
+                if self.latency_budget.take() {
+                    let attrs = [
+                        KeyValue::new("http.request.method", f.method),
+                        KeyValue::new("http.route", f.route),
+                        KeyValue::new("http.response.status_code", i64::from(f.status)),
+                    ];
+                    let seconds = t.started.elapsed().as_secs_f64();
+                    self.instruments.request_duration.record(seconds, &attrs);
+                }
             }
             "ipc.call" => {
                 let attrs = [
                     KeyValue::new("rpc.method", f.rpc_method.clone().unwrap_or_default()),
-                    KeyValue::new("outcome", f.outcome.clone().unwrap_or_default()),
+                    KeyValue::new("outcome", f.outcome.unwrap_or("")),
                 ];
+                let seconds = t.started.elapsed().as_secs_f64();
                 self.instruments.ipc_duration.record(seconds, &attrs);
             }
             _ => {}

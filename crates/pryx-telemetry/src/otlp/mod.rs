@@ -7,6 +7,7 @@ mod budget;
 mod client;
 mod metrics;
 mod queue;
+mod requests;
 mod settings;
 
 use std::collections::HashMap;
@@ -193,17 +194,25 @@ impl OtlpTelemetry {
                 .with_target(crate::HTTP_SPAN_TARGET, tracing::Level::INFO)
                 .with_target(crate::IPC_SPAN_TARGET, tracing::Level::INFO)
         };
+        let counts = Arc::new(requests::RequestCounts::default());
         let instruments = metrics::Instruments::new(
             &self.meters.meter("pryx-host"),
             self.observed.clone(),
             self.stats.clone(),
+            counts.clone(),
         );
         let spans = tracing_opentelemetry::layer()
             .with_tracer(self.tracers.tracer("pryx-host"))
             .with_filter(budget::SpanBudget::new(
                 self.settings.request_spans_per_second,
             ));
-        let metrics = metrics::MetricsLayer { instruments }.with_filter(targets());
+        let metrics = metrics::MetricsLayer {
+            instruments,
+            routes: Arc::default(),
+            counts,
+            latency_budget: budget::TokenBucket::new(metrics::LATENCY_SAMPLES_PER_SECOND),
+        }
+        .with_filter(targets());
         Box::new(spans.and_then(metrics))
     }
 
