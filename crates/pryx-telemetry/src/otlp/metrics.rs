@@ -150,6 +150,41 @@ struct SpanFields {
     outcome: Option<&'static str>,
 }
 
+/// The server's one event per response: `method`, `route`, `status`, `duration_us`.
+#[derive(Default)]
+struct Response {
+    method: &'static str,
+    route: &'static str,
+    status: u16,
+    micros: u64,
+}
+
+struct ResponseVisitor<'a> {
+    response: &'a mut Response,
+    routes: &'a Routes,
+}
+
+impl Visit for ResponseVisitor<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        match field.name() {
+            "method" => self.response.method = method_name(value),
+            "route" => self.response.route = self.routes.intern(value),
+            _ => {}
+        }
+    }
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        match field.name() {
+            "status" => self.response.status = u16::try_from(value).unwrap_or(0),
+            "duration_us" => self.response.micros = value,
+            _ => {}
+        }
+    }
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.record_u64(field, value.max(0) as u64);
+    }
+    fn record_debug(&mut self, _field: &Field, _value: &dyn std::fmt::Debug) {}
+}
+
 struct Visitor<'a> {
     fields: &'a mut SpanFields,
     routes: &'a Routes,
@@ -181,6 +216,28 @@ impl Visit for Visitor<'_> {
 }
 
 impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for MetricsLayer {
+    fn on_event(&self, event: &tracing::Event<'_>, _ctx: Context<'_, S>) {
+        if event.metadata().target() != crate::HTTP_SPAN_TARGET {
+            return;
+        }
+        let mut r = Response::default();
+        event.record(&mut ResponseVisitor {
+            response: &mut r,
+            routes: &self.routes,
+        });
+        self.counts.add((r.method, r.route, r.status));
+        if self.latency_budget.take() {
+            let attrs = [
+                KeyValue::new("http.request.method", r.method),
+                KeyValue::new("http.route", r.route),
+                KeyValue::new("http.response.status_code", i64::from(r.status)),
+            ];
+            self.instruments
+                .request_duration
+                .record(r.micros as f64 / 1e6, &attrs);
+        }
+    }
+
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
         let mut fields = SpanFields::default();
@@ -210,18 +267,6 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for MetricsLayer {
         let Some(t) = ext.get::<Timing>() else { return };
         let f = &t.fields;
         match name {
-            "http.request" => {
-                self.counts.add((f.method, f.route, f.status));
-                if self.latency_budget.take() {
-                    let attrs = [
-                        KeyValue::new("http.request.method", f.method),
-                        KeyValue::new("http.route", f.route),
-                        KeyValue::new("http.response.status_code", i64::from(f.status)),
-                    ];
-                    let seconds = t.started.elapsed().as_secs_f64();
-                    self.instruments.request_duration.record(seconds, &attrs);
-                }
-            }
             "ipc.call" => {
                 let attrs = [
                     KeyValue::new("rpc.method", f.rpc_method.clone().unwrap_or_default()),

@@ -29,7 +29,7 @@ use pryx_core_api::{
     CoreError, LogLevel, LogLine, PortHealth, PortState, TelemetryKind, TelemetryRecord,
     TelemetrySink, TelemetryStatus, Value,
 };
-use tracing_subscriber::filter::Targets;
+use tracing_subscriber::filter::filter_fn;
 use tracing_subscriber::{Layer, Registry};
 
 pub use client::ExportStats;
@@ -189,11 +189,12 @@ impl OtlpTelemetry {
     /// The tracing layer that exports the host's `http.request` and `ipc.call` spans and
     /// records request metrics from them. Install it with the host's logger.
     pub fn span_layer(&self) -> Box<dyn Layer<Registry> + Send + Sync> {
-        let targets = || {
-            Targets::new()
-                .with_target(crate::HTTP_SPAN_TARGET, tracing::Level::INFO)
-                .with_target(crate::IPC_SPAN_TARGET, tracing::Level::INFO)
-        };
+        // Metrics come from the server's response events and the IPC spans; request spans
+        // are left to the span budget, so a request nobody traces opens no span at all.
+        let metrics_input = filter_fn(|meta| {
+            (meta.is_event() && meta.target() == crate::HTTP_SPAN_TARGET)
+                || (meta.is_span() && meta.target() == crate::IPC_SPAN_TARGET)
+        });
         let counts = Arc::new(requests::RequestCounts::default());
         let instruments = metrics::Instruments::new(
             &self.meters.meter("pryx-host"),
@@ -212,7 +213,7 @@ impl OtlpTelemetry {
             counts,
             latency_budget: budget::TokenBucket::new(metrics::LATENCY_SAMPLES_PER_SECOND),
         }
-        .with_filter(targets());
+        .with_filter(metrics_input);
         Box::new(spans.and_then(metrics))
     }
 
