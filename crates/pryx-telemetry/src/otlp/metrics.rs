@@ -122,10 +122,11 @@ fn state_name(state: RuntimeState) -> &'static str {
     }
 }
 
-/// Records request and IPC metrics when their spans close: every request is counted (cheaply,
-/// in [`RequestCounts`]); latency is recorded for a sample of at most
-/// [`LATENCY_SAMPLES_PER_SECOND`] requests a second, which keeps the histogram representative
-/// and its cost off most requests. IPC calls are all recorded (they are few).
+/// Records request metrics from the server's response events and IPC metrics from `ipc.call`
+/// spans: every request is counted (cheaply, in [`RequestCounts`]); latency is recorded for a
+/// sample of at most [`LATENCY_SAMPLES_PER_SECOND`] requests a second, which keeps the
+/// histogram representative and its cost off most requests. IPC calls are all recorded (they
+/// are few).
 pub(crate) struct MetricsLayer {
     pub(crate) instruments: Instruments,
     pub(crate) routes: Arc<Routes>,
@@ -136,18 +137,24 @@ pub(crate) struct MetricsLayer {
 /// Requests a second whose latency goes into `http.server.request.duration`.
 pub(crate) const LATENCY_SAMPLES_PER_SECOND: u32 = 200;
 
-struct Timing {
+/// An `ipc.call` span's start and fields.
+struct IpcCall {
     started: Instant,
-    fields: SpanFields,
+    method: Option<String>,
+    outcome: Option<&'static str>,
 }
 
-#[derive(Default)]
-struct SpanFields {
-    method: &'static str,
-    route: &'static str,
-    status: u16,
-    rpc_method: Option<String>,
-    outcome: Option<&'static str>,
+impl Visit for IpcCall {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        match field.name() {
+            "rpc.method" => self.method = Some(value.to_owned()),
+            "outcome" => self.outcome = Some(if value == "ok" { "ok" } else { "error" }),
+            _ => {}
+        }
+    }
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.record_str(field, &format!("{value:?}"));
+    }
 }
 
 /// The server's one event per response: `method`, `route`, `status`, `duration_us`.
@@ -185,36 +192,6 @@ impl Visit for ResponseVisitor<'_> {
     fn record_debug(&mut self, _field: &Field, _value: &dyn std::fmt::Debug) {}
 }
 
-struct Visitor<'a> {
-    fields: &'a mut SpanFields,
-    routes: &'a Routes,
-}
-
-impl Visit for Visitor<'_> {
-    fn record_str(&mut self, field: &Field, value: &str) {
-        match field.name() {
-            "http.request.method" => self.fields.method = method_name(value),
-            "http.route" => self.fields.route = self.routes.intern(value),
-            "rpc.method" => self.fields.rpc_method = Some(value.to_owned()),
-            "outcome" => {
-                self.fields.outcome = Some(if value == "ok" { "ok" } else { "error" });
-            }
-            _ => {}
-        }
-    }
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        if field.name() == "http.response.status_code" {
-            self.fields.status = u16::try_from(value).unwrap_or(0);
-        }
-    }
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        self.record_u64(field, value.max(0) as u64);
-    }
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.record_str(field, &format!("{value:?}"));
-    }
-}
-
 impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for MetricsLayer {
     fn on_event(&self, event: &tracing::Event<'_>, _ctx: Context<'_, S>) {
         if event.metadata().target() != crate::HTTP_SPAN_TARGET {
@@ -240,42 +217,35 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for MetricsLayer {
 
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
-        let mut fields = SpanFields::default();
-        attrs.record(&mut Visitor {
-            fields: &mut fields,
-            routes: &self.routes,
-        });
-        span.extensions_mut().insert(Timing {
+        if span.name() != "ipc.call" {
+            return;
+        }
+        let mut call = IpcCall {
             started: Instant::now(),
-            fields,
-        });
+            method: None,
+            outcome: None,
+        };
+        attrs.record(&mut call);
+        span.extensions_mut().insert(call);
     }
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
         if let Some(span) = ctx.span(id) {
-            if let Some(t) = span.extensions_mut().get_mut::<Timing>() {
-                values.record(&mut Visitor {
-                    fields: &mut t.fields,
-                    routes: &self.routes,
-                });
+            if let Some(call) = span.extensions_mut().get_mut::<IpcCall>() {
+                values.record(call);
             }
         }
     }
     fn on_close(&self, id: Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(&id) else { return };
-        let name = span.name();
         let ext = span.extensions();
-        let Some(t) = ext.get::<Timing>() else { return };
-        let f = &t.fields;
-        match name {
-            "ipc.call" => {
-                let attrs = [
-                    KeyValue::new("rpc.method", f.rpc_method.clone().unwrap_or_default()),
-                    KeyValue::new("outcome", f.outcome.unwrap_or("")),
-                ];
-                let seconds = t.started.elapsed().as_secs_f64();
-                self.instruments.ipc_duration.record(seconds, &attrs);
-            }
-            _ => {}
-        }
+        let Some(call) = ext.get::<IpcCall>() else {
+            return;
+        };
+        let attrs = [
+            KeyValue::new("rpc.method", call.method.clone().unwrap_or_default()),
+            KeyValue::new("outcome", call.outcome.unwrap_or("")),
+        ];
+        let seconds = call.started.elapsed().as_secs_f64();
+        self.instruments.ipc_duration.record(seconds, &attrs);
     }
 }
