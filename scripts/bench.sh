@@ -23,7 +23,7 @@
 # BENCH_ROUNDS (3), BENCH_STARTUP_RUNS (5), BENCH_SETTLE_MS (1000), BENCH_SKIP_BUILD=1 (reuse
 # the built binaries), BENCH_COMPARE=/path/to/another/pryx-core (measured too, as "pryx-core
 # (compare)": before/after a change in one run), BENCH_OPENCLAW_CMD / BENCH_OPENCODE_CMD (how
-# a peer is started; `{port}` becomes a free port).
+# a peer is started; `{port}` becomes a free port), BENCH_EXPORT=0 (skip the "export on" host).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -248,6 +248,33 @@ if [[ -n ${BENCH_COMPARE:-} ]]; then
   SERVERS+=(compare)
 fi
 
+# The same host exporting telemetry (spans, metrics) to a local OTLP/HTTP sink that answers 200
+# to everything: the cost of export on the request path (goal: within 5 % of export off).
+# BENCH_EXPORT=0 skips it.
+if [[ ${BENCH_EXPORT:-1} != 0 ]]; then
+  SINK_PORT=$("$PROBE" free-port)
+  python3 - "$SINK_PORT" <<'PY' >"$WORK/otlp-sink.log" 2>&1 &
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+class Sink(BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("content-length", 0)))
+        self.send_response(200)
+        self.send_header("content-type", "application/x-protobuf")
+        self.send_header("content-length", "0")
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Sink).serve_forever()
+PY
+  R[export.label]="pryx-core (export on)"
+  R[export.size]=${R[pryx.size]}
+  start export /api/v1/health stdout env -u DO_NOT_TRACK -u PRYX_TELEMETRY_DISABLED \
+    PRYX_TELEMETRY_ENDPOINT="http://127.0.0.1:$SINK_PORT" "$RELEASE/pryx-core" --port 0 \
+    --data-dir "$WORK/export-data"
+  SERVERS+=(export)
+fi
+
 if command -v openclaw >/dev/null; then
   read -r -a cmd <<<"${BENCH_OPENCLAW_CMD:-openclaw gateway run --port {port} --bind loopback --allow-unconfigured}"
   mkdir -p "$WORK/openclaw-home" # its own state directory: the user's is neither read nor changed
@@ -274,6 +301,7 @@ sleep "$(awk -v ms="$SETTLE_MS" 'BEGIN { print ms / 1000 }')"
 idle axum /health /
 idle pryx /api/v1/health /
 [[ -z ${BENCH_COMPARE:-} ]] || idle compare /api/v1/health /
+[[ ${BENCH_EXPORT:-1} == 0 ]] || idle export /api/v1/health /
 for p in "${PEERS[@]}"; do
   case $p in
     openclaw) idle openclaw /health / ;;

@@ -13,7 +13,7 @@ use pryx_server::{
 use pryx_store::{
     DataDir, FileConfigStore, MachineProbe, RevisionKey, SkillDirectories, SkillRoots, TokenFile,
 };
-use pryx_telemetry::NoopTelemetry;
+use pryx_telemetry::{HostLogOptions, NoopTelemetry, OtlpTelemetry, Resolved, TracedRuntime};
 use pryx_update::{TauriUpdater, UpdaterConfig};
 
 use crate::options::Options;
@@ -35,6 +35,35 @@ pub async fn run(options: Options) -> Result<(), StartError> {
     let roots =
         SkillRoots::standard(&data_dir, exe_dir, cwd).with_env(|name| std::env::var(name).ok());
     data.check_outside_file(&roots.enabled_file)?;
+
+    // Telemetry export is decided before the logger is installed: its span layer is part of it.
+    let telemetry_config = FileConfigStore::new(&data_dir)
+        .load()
+        .await
+        .map(|s| s.config)
+        .unwrap_or_default();
+    let (otlp, off_reason) =
+        match pryx_telemetry::otlp::resolve(|k| std::env::var(k).ok(), &telemetry_config) {
+            Resolved::On(settings) => {
+                match OtlpTelemetry::start(settings, &tokio::runtime::Handle::current()) {
+                    Ok(otlp) => (Some(otlp), None),
+                    Err(e) => (None, Some(e.to_string())),
+                }
+            }
+            Resolved::Off(reason) => (None, Some(reason)),
+        };
+    let logging = pryx_telemetry::init_host_logging(HostLogOptions {
+        data_dir: Some(&data_dir),
+        span_layer: otlp.as_ref().map(|o| o.span_layer()),
+        ..HostLogOptions::default()
+    })?;
+    if let Some(e) = &logging.file_error {
+        tracing::warn!("{e}; logging to stderr only");
+    }
+    if let Some(otlp) = &otlp {
+        let _ = logging.sinks.errors.set(otlp.clone());
+        tracing::info!(endpoint = %otlp.status().endpoint.unwrap_or_default(), "telemetry export on");
+    }
 
     let addr = SocketAddr::new(options.bind, options.port);
     if !options.bind.is_loopback() {
@@ -68,7 +97,18 @@ pub async fn run(options: Options) -> Result<(), StartError> {
 
     let events = EventHub::new(EventHub::DEFAULT_CAPACITY);
     let approvals = ApprovalService::new(events.clone());
-    let telemetry: Arc<dyn TelemetrySink> = Arc::new(NoopTelemetry);
+    logging.live.attach(events.clone());
+    if let Some(otlp) = &otlp {
+        let hub = events.clone();
+        let _ = otlp
+            .observed()
+            .ws_clients
+            .set(Arc::new(move || hub.subscriber_count() as u64));
+    }
+    let telemetry: Arc<dyn TelemetrySink> = match &otlp {
+        Some(otlp) => otlp.clone(),
+        None => Arc::new(NoopTelemetry::because(off_reason.unwrap_or_default())),
+    };
     let config_store = FileConfigStore::new(&data_dir).with_revision_key(revision_key);
     // One update service for the API and the runtime's `updater.*` calls, so one apply at a
     // time holds across both.
@@ -100,11 +140,18 @@ pub async fn run(options: Options) -> Result<(), StartError> {
         }
         None => Arc::new(NoRuntime::default()),
     };
+    let runtime = match &otlp {
+        Some(otlp) => {
+            let _ = otlp.observed().runtime.set(runtime.clone());
+            TracedRuntime::wrap(runtime)
+        }
+        None => runtime,
+    };
     let adapters = Adapters {
         config: Arc::new(config_store),
         skills: Arc::new(SkillDirectories::new(roots, MachineProbe::from_process())),
         runtime,
-        telemetry,
+        telemetry: telemetry.clone(),
     };
 
     let host = Host::builder(adapters)
@@ -113,6 +160,7 @@ pub async fn run(options: Options) -> Result<(), StartError> {
         .approvals(approvals)
         .security(policy)
         .updates(updates)
+        .logs(logging.ring.clone())
         .start()
         .await?;
     let bound = host.local_addr();
@@ -140,6 +188,8 @@ pub async fn run(options: Options) -> Result<(), StartError> {
         }
     });
     host.wait().await?;
+    // Whatever is queued gets one bounded chance to leave.
+    let _ = tokio::time::timeout(Duration::from_secs(3), telemetry.flush()).await;
     drop(lock); // removes runtime.port
     if updater.restart_requested().borrow().is_some() {
         return restart(&updater_executable()?);

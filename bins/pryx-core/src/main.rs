@@ -12,7 +12,8 @@ use crate::options::Options;
 
 fn main() -> ExitCode {
     let options = Options::parse();
-    pryx_telemetry::init_logging("info");
+    // The logger (terminal, file, export) is installed by `compose::run` once the data dir is
+    // known; errors before that are printed on stderr below.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(options.worker_threads())
         .enable_all()
@@ -24,7 +25,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(compose::run(options)) {
+    let outcome = runtime.block_on(compose::run(options));
+    // A telemetry flush still waiting on a slow endpoint must not hold the exit.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("pryx-core: {err}");

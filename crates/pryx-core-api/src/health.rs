@@ -69,6 +69,8 @@ pub struct PortsHealth {
     pub telemetry: PortHealth,
     /// The agent runtime.
     pub runtime: RuntimeStatus,
+    /// Where telemetry export stands (the telemetry sink's status).
+    pub telemetry_export: crate::telemetry::TelemetryStatus,
 }
 
 /// The host's health report.

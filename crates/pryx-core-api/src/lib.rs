@@ -17,6 +17,7 @@ pub mod config;
 pub mod error;
 pub mod event;
 pub mod health;
+pub mod logs;
 pub mod ports;
 pub mod runtime;
 pub mod services;
@@ -32,8 +33,11 @@ pub use config::{
 pub use error::CoreError;
 pub use event::Event;
 pub use health::{Health, HostState, PortHealth, PortState, PortsHealth};
+pub use logs::{LogLevel, LogLine, LogPage, LogQuery, LogSource, NoLogRing};
+#[cfg(any(test, feature = "mocks"))]
+pub use ports::MockLogRing;
 pub use ports::{
-    ConfigStore, EventPublisher, RuntimeBridge, SkillRegistry, TelemetrySink, Updater,
+    ConfigStore, EventPublisher, LogRing, RuntimeBridge, SkillRegistry, TelemetrySink, Updater,
 };
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::{
@@ -46,6 +50,6 @@ pub use services::{
     NoUpdater, PendingApproval, Ports, RuntimeService, Services, SkillService, UpdateService,
 };
 pub use skills::{Skill, SkillRequirements, SkillSource};
-pub use telemetry::{TelemetryKind, TelemetryRecord};
+pub use telemetry::{TelemetryKind, TelemetryRecord, TelemetryStatus};
 pub use update::{UpdateApplied, UpdateInfo, UpdateRequest};
 pub use value::{Map, Value};

@@ -93,6 +93,11 @@ pub trait TelemetrySink: Send + Sync + 'static {
     async fn flush(&self) -> Result<(), CoreError>;
     /// This adapter's health, without I/O.
     fn health(&self) -> PortHealth;
+    /// Where export stands (enabled, endpoint, last success, queued, dropped, last error),
+    /// without I/O. The default says export is off.
+    fn status(&self) -> crate::telemetry::TelemetryStatus {
+        crate::telemetry::TelemetryStatus::disabled("telemetry export is not configured")
+    }
 }
 
 /// Where events go so live clients see them.
@@ -120,4 +125,14 @@ pub trait Updater: Send + Sync + 'static {
     /// binary, keeping the previous one. The process keeps running the old code until it is
     /// restarted; the answer says whether that is needed.
     async fn apply(&self, request: &UpdateRequest) -> Result<UpdateApplied, CoreError>;
+}
+
+/// Recent log lines, for clients (`GET /api/v1/logs`).
+///
+/// Promises: bounded in memory; `recent` answers from memory without I/O; every line it
+/// returns was redacted before it was kept.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait LogRing: Send + Sync + 'static {
+    /// The most recent lines matching `query`, oldest first.
+    fn recent(&self, query: &crate::logs::LogQuery) -> crate::logs::LogPage;
 }

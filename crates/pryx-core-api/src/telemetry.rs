@@ -44,3 +44,36 @@ impl TelemetryRecord {
         }
     }
 }
+
+/// Where telemetry export stands, for the health report: on or off, where it goes, and how it
+/// is keeping up. Times are RFC 3339 strings.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TelemetryStatus {
+    /// Whether anything is exported.
+    pub enabled: bool,
+    /// The OTLP/HTTP base URL exports go to (no credentials), when enabled.
+    pub endpoint: Option<String>,
+    /// Why export is off, when it is (e.g. `DO_NOT_TRACK=1`, `no endpoint configured`).
+    pub disabled_reason: Option<String>,
+    /// When an export last succeeded.
+    pub last_success: Option<String>,
+    /// The last export failure (redacted), until the next success.
+    pub last_error: Option<String>,
+    /// Spans and log records waiting to be sent.
+    pub queued: u64,
+    /// Spans, log records and metric batches given up on (queue full, endpoint refused or down).
+    pub dropped: u64,
+    /// Requests to the endpoint that succeeded.
+    pub exports: u64,
+}
+
+impl TelemetryStatus {
+    /// Export is off for `reason`.
+    pub fn disabled(reason: impl Into<String>) -> Self {
+        Self {
+            disabled_reason: Some(reason.into()),
+            ..Self::default()
+        }
+    }
+}

@@ -124,6 +124,11 @@ impl EventHub {
         }
     }
 
+    /// How many live subscriptions there are (one per connected `/ws` client). Lock-free.
+    pub fn subscriber_count(&self) -> usize {
+        self.tx.receiver_count()
+    }
+
     /// The sequence number of the last event published (0 before the first). Lock-free.
     pub fn last_seq(&self) -> u64 {
         self.last_seq.load(Ordering::Acquire)

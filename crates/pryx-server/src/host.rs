@@ -93,6 +93,7 @@ impl Host {
             security: SecurityPolicy::new(AdminToken::generate()),
             listener: None,
             updates: None,
+            logs: None,
         }
     }
 }
@@ -111,9 +112,16 @@ pub struct HostBuilder {
     security: SecurityPolicy,
     listener: Option<std::net::TcpListener>,
     updates: Option<UpdateService>,
+    logs: Option<Arc<dyn pryx_core_api::LogRing>>,
 }
 
 impl HostBuilder {
+    /// Serves `GET /api/v1/logs` from `logs` (default: a ring that keeps nothing).
+    pub fn logs(mut self, logs: Arc<dyn pryx_core_api::LogRing>) -> Self {
+        self.logs = Some(logs);
+        self
+    }
+
     /// Listens on `addr` (port 0 picks a free port; read it back with
     /// [`RunningHost::local_addr`]).
     pub fn bind(mut self, addr: SocketAddr) -> Self {
@@ -205,6 +213,9 @@ impl HostBuilder {
             hub,
             ws: crate::ws::WsState::new(self.websocket, self.lifecycle),
             security: security.clone(),
+            logs: self
+                .logs
+                .unwrap_or_else(|| Arc::new(pryx_core_api::NoLogRing)),
         });
         let router = layers::apply(routes::router(state), &self.limits, security);
         (router, services)

@@ -85,6 +85,7 @@ pub(crate) fn apply(router: Router, limits: &Limits, security: Arc<Security>) ->
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
         ))
+        .layer(request_spans())
         .layer(CatchPanicLayer::custom(panic_response))
         // Outside the timeout, so the timeout's bare 408 gets the JSON shape too.
         .layer(MapResponseLayer::new(json_errors))
@@ -129,4 +130,142 @@ fn json_errors(response: Response) -> Response {
         }
     }
     fresh
+}
+
+/// Request telemetry, for export only: an `http.request` span (target `pryx_http`, named by
+/// method and matched route, closed with the status) and, when the response is ready, one
+/// `http.response` event with method, route, status and latency (what request metrics count).
+/// Nothing is logged; with no exporter listening both are disabled at their call sites and the
+/// layer costs one check per request.
+#[derive(Debug, Clone, Copy)]
+struct RequestTelemetryLayer;
+
+impl<S> tower::Layer<S> for RequestTelemetryLayer {
+    type Service = RequestTelemetry<S>;
+    fn layer(&self, inner: S) -> Self::Service {
+        RequestTelemetry { inner }
+    }
+}
+
+fn request_spans() -> RequestTelemetryLayer {
+    RequestTelemetryLayer
+}
+
+#[derive(Debug, Clone)]
+struct RequestTelemetry<S> {
+    inner: S,
+}
+
+/// What the response event needs, kept only while someone listens.
+struct Watched {
+    span: tracing::Span,
+    method: axum::http::Method,
+    route: Option<axum::extract::MatchedPath>,
+    started: std::time::Instant,
+}
+
+impl<S, B, RB> tower::Service<axum::http::Request<B>> for RequestTelemetry<S>
+where
+    S: tower::Service<axum::http::Request<B>, Response = axum::http::Response<RB>>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = RequestTelemetryFuture<S::Future>;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: axum::http::Request<B>) -> Self::Future {
+        // Someone listens for the response event only when export is on.
+        if !tracing::enabled!(
+            kind: tracing::metadata::Kind::EVENT,
+            target: "pryx_http",
+            tracing::Level::INFO
+        ) {
+            return RequestTelemetryFuture {
+                inner: self.inner.call(request),
+                watched: None,
+            };
+        }
+        let route = request
+            .extensions()
+            .get::<axum::extract::MatchedPath>()
+            .cloned();
+        let method = request.method().clone();
+        let route_text = route.as_ref().map_or("(unmatched)", |m| m.as_str());
+        let span = tracing::info_span!(
+            target: "pryx_http",
+            "http.request",
+            otel.name = %format_args!("{method} {route_text}"),
+            otel.kind = "server",
+            http.request.method = method.as_str(),
+            http.route = route_text,
+            http.response.status_code = tracing::field::Empty,
+            otel.status_code = tracing::field::Empty,
+        );
+        let inner = {
+            let _entered = span.enter();
+            self.inner.call(request)
+        };
+        RequestTelemetryFuture {
+            inner,
+            watched: Some(Watched {
+                span,
+                method,
+                route,
+                started: std::time::Instant::now(),
+            }),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The inner response future, inside the request span when there is one.
+    struct RequestTelemetryFuture<F> {
+        #[pin]
+        inner: F,
+        watched: Option<Watched>,
+    }
+}
+
+impl<F, RB, E> std::future::Future for RequestTelemetryFuture<F>
+where
+    F: std::future::Future<Output = Result<axum::http::Response<RB>, E>>,
+{
+    type Output = F::Output;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let this = self.project();
+        let Some(watched) = this.watched.as_ref() else {
+            return this.inner.poll(cx);
+        };
+        let _entered = watched.span.enter();
+        let std::task::Poll::Ready(output) = this.inner.poll(cx) else {
+            return std::task::Poll::Pending;
+        };
+        let status = match &output {
+            Ok(response) => response.status().as_u16(),
+            Err(_) => 500,
+        };
+        watched.span.record("http.response.status_code", status);
+        if status >= 500 {
+            watched.span.record("otel.status_code", "ERROR");
+        }
+        // The only event of target `pryx_http`: one per response.
+        tracing::info!(
+            target: "pryx_http",
+            method = watched.method.as_str(),
+            route = watched.route.as_ref().map_or("(unmatched)", |m| m.as_str()),
+            status,
+            duration_us = watched.started.elapsed().as_micros() as u64,
+        );
+        std::task::Poll::Ready(output)
+    }
 }

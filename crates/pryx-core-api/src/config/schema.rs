@@ -22,7 +22,17 @@ enum Shape {
     Bool,
     /// A Go duration string such as `30s`, `5m`, `1h30m` (the runtime rejects a bare number).
     Duration,
+    /// A map whose known keys have these shapes (others are kept untouched).
+    Section(&'static [(&'static str, Shape)]),
 }
+
+/// `telemetry:` — where the host exports OTLP (docs/telemetry.md). `ingest_key` is a secret by
+/// its name and redacted like every `*_key`.
+const TELEMETRY_KEYS: &[(&str, Shape)] = &[
+    ("enabled", Shape::Bool),
+    ("endpoint", Shape::HttpUrl),
+    ("ingest_key", Shape::Text),
+];
 
 const KNOWN_KEYS: &[(&str, Shape)] = &[
     ("listen_addr", Shape::HostPort),
@@ -86,6 +96,7 @@ const KNOWN_KEYS: &[(&str, Shape)] = &[
         },
     ),
     ("telemetry_disabled", Shape::Bool),
+    ("telemetry", Shape::Section(TELEMETRY_KEYS)),
 ];
 
 /// The YAML 1.1 merge key. A YAML 1.1 reader (such as the runtime's) merges the map under it
@@ -173,6 +184,17 @@ fn check(path: &str, value: &Value, shape: Shape, errors: &mut Vec<FieldError>) 
             Some(s) => fail(format!("must be an http:// or https:// URL, got {s:?}")),
             None => fail(format!("must be a URL string, got a {}", value.kind())),
         },
+        Shape::Section(keys) => {
+            let Value::Map(map) = value else {
+                fail(format!("must be a map, got a {}", value.kind()));
+                return;
+            };
+            for (key, child) in map {
+                if let Some((_, shape)) = keys.iter().find(|(k, _)| k == key) {
+                    check(&format!("{path}.{key}"), child, *shape, errors);
+                }
+            }
+        }
         Shape::Int { min, max } => match value.as_i64() {
             Some(i) if (min..=max).contains(&i) => {}
             _ => fail(format!("must be a whole number from {min} to {max}")),
@@ -282,6 +304,23 @@ mod tests {
             paths(r#"{"agent_detect_interval":"30"}"#),
             ["agent_detect_interval"]
         );
+    }
+
+    #[test]
+    fn the_telemetry_section_is_checked_key_by_key() {
+        assert!(paths(
+            r#"{"telemetry":{"enabled":true,"endpoint":"https://t.example.workers.dev","ingest_key":"k","later":1}}"#
+        )
+        .is_empty());
+        assert_eq!(
+            paths(r#"{"telemetry":{"enabled":"yes","endpoint":"ftp://x","ingest_key":5}}"#),
+            [
+                "telemetry.enabled",
+                "telemetry.endpoint",
+                "telemetry.ingest_key"
+            ]
+        );
+        assert_eq!(paths(r#"{"telemetry":true}"#), ["telemetry"]);
     }
 
     #[test]

@@ -30,6 +30,7 @@ impl HealthService {
             skills: self.ports.skills.health(),
             telemetry: self.ports.telemetry.health(),
             runtime: self.ports.runtime.status(),
+            telemetry_export: self.ports.telemetry.status(),
         };
         let adapters_ok = [&ports.config, &ports.skills, &ports.telemetry]
             .iter()

@@ -5,6 +5,7 @@ mod agent;
 mod auth;
 mod config;
 mod health;
+mod logs;
 mod runtime;
 mod skills;
 mod tui_compat;
@@ -35,6 +36,8 @@ pub(crate) struct AppContext {
     /// The `/ws` endpoint's limits, connection cap and shutdown signal.
     pub ws: crate::ws::WsState,
     pub security: Arc<Security>,
+    /// Recent log lines for `GET /api/v1/logs`.
+    pub logs: Arc<dyn pryx_core_api::LogRing>,
 }
 
 pub(crate) type AppState = Arc<AppContext>;
@@ -56,7 +59,8 @@ pub(crate) type AppState = Arc<AppContext>;
         (name = "skills", description = "Skills found on this machine and their enabled state"),
         (name = "runtime", description = "What the agent runtime offers (answered by the runtime)"),
         (name = "update", description = "Updates of the host itself, signed and verified"),
-        (name = "agent", description = "Agent sessions, messages and approvals (answered through the runtime; replies stream on /ws)")
+        (name = "agent", description = "Agent sessions, messages and approvals (answered through the runtime; replies stream on /ws)"),
+        (name = "logs", description = "Recent log lines of the host and the runtime, redacted")
     )
 )]
 struct ApiDoc;
@@ -128,6 +132,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(agent::send_message))
         .routes(routes!(agent::list_approvals))
         .routes(routes!(agent::resolve_approval))
+        .routes(routes!(logs::list_logs))
         .merge(crate::ws::routes())
         .route("/api/v1/openapi.json", get(openapi_json))
         .route_layer(axum::middleware::from_fn(require_auth));
