@@ -229,7 +229,13 @@ fn every_subcommand_answers_json_with_its_exit_code() {
     fails(&["models", "nope"], NOT_FOUND, "provider_not_found");
     assert!(ok(&["mcp", "tools"])["tools"].is_array());
 
-    fails(&["logs"], UNSUPPORTED, "logs_unsupported");
+    // The host keeps recent lines: the runtime's start and the writes above are among them.
+    let logs = ok(&["logs"]);
+    let lines = logs["lines"].as_array().expect("lines");
+    assert!(
+        lines.iter().any(|l| l["source"] == "runtime-stderr"),
+        "{logs}"
+    );
     // This host has the updater but no signing key: "not configured", exit 9.
     fails(&["update", "check"], UNSUPPORTED, "update_not_configured");
     fails(&["update", "apply"], UNSUPPORTED, "update_not_configured");
