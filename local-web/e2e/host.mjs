@@ -42,7 +42,7 @@ export async function startHost({ dataDir, port = 0 }) {
       "--runtime-max-restarts",
       "0",
     ],
-    { cwd: dataDir, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, RUST_LOG: "warn" } },
+    { cwd: dataDir, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, RUST_LOG: "info" } },
   );
   // Never leave a host behind, whatever ends this process.
   const reap = () => child.kill("SIGKILL");

@@ -316,13 +316,19 @@ export const scenarios = [
     },
   ],
   [
-    "logs: the page says when the host has no logs API",
-    async ({ page }) => {
+    "logs: recent lines load and a new one arrives live",
+    async ({ page, host, assert }) => {
       await go(page, "/logs", "Logs");
+      // Recent lines from GET /api/v1/logs: the host announced where it listens.
+      await page.getByText("pryx host listening").first().waitFor();
+      // A change made elsewhere makes the runtime log a line; it must appear without reload.
+      const model = `logs-live-${Date.now()}`;
+      const res = await host.api("PATCH", "/api/v1/config", { model_name: model });
+      assert.equal(res.status, 200);
       await page
-        .getByText(/does not serve logs yet|No log lines/)
+        .getByText(/config changed/)
         .first()
-        .waitFor();
+        .waitFor({ timeout: 8000 });
     },
   ],
   [

@@ -4,6 +4,43 @@
  */
 
 export interface paths {
+    "/api/v1/approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The approval requests waiting for a person (raised by the runtime's `permission.request`). */
+        get: operations["list_approvals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approvals/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Answers an approval: one waiting in the host is answered there, any other is passed to the
+         *     runtime (for approvals it tracks itself).
+         */
+        post: operations["resolve_approval"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login-codes": {
         parameters: {
             query?: never;
@@ -31,11 +68,16 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Trades a login code for a browser session (an HttpOnly, SameSite=Strict cookie). Only from
-         *     the host's own page: the request must carry the host's Origin. The code dies on first use.
+         * Trades a login code for a browser session (an HttpOnly, SameSite=Strict cookie named
+         *     `pryx_session_<port>`). Only from the host's own page: the request must carry the host's
+         *     Origin, checked before any of the body is read; without a credential the body may have at
+         *     most 4 KiB. The code dies on first use.
          */
         post: operations["create_session"];
-        /** Ends the browser session and clears its cookie. */
+        /**
+         * Ends the browser session and clears its cookie; WebSocket connections opened with the
+         *     session are closed (code 4002).
+         */
         delete: operations["delete_session"];
         options?: never;
         head?: never;
@@ -145,6 +187,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Recent log lines of the host and the runtime (its `log` notifications and its stderr),
+         *     redacted, from a bounded in-memory ring. Live lines arrive as `log` events on `/ws`.
+         */
+        get: operations["list_logs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/mcp/tools": {
         parameters: {
             query?: never;
@@ -171,6 +233,26 @@ export interface paths {
         };
         /** Model providers the runtime offers. */
         get: operations["list_providers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/providers/{id}/key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether a provider is configured (its key stored, or none needed), from the runtime's
+         *     provider list. Storing and deleting keys is not served yet (`405 method_not_allowed`).
+         */
+        get: operations["provider_key_status"];
         put?: never;
         post?: never;
         delete?: never;
@@ -212,6 +294,61 @@ export interface paths {
          *     handshake timeout (then it is still `starting`).
          */
         post: operations["restart_runtime"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The agent's sessions. */
+        get: operations["list_sessions"];
+        put?: never;
+        /** Starts a session. */
+        post: operations["create_session"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One session with its messages. */
+        get: operations["get_session"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sends a message to a session. Answers once the runtime accepted it; the reply streams on
+         *     `/ws` as `session.message` events (`{content, done}`) of this session.
+         */
+        post: operations["send_message"];
         delete?: never;
         options?: never;
         head?: never;
@@ -286,6 +423,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The running version and the one the update endpoints announce for this platform. */
+        get: operations["check_update"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/update/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Downloads the announced update, verifies its signature before anything else, swaps the
+         *     binary (keeping the previous one as `<binary>.old`) and restarts the host once this answer
+         *     is sent. On any error nothing was changed. The body is optional.
+         */
+        post: operations["apply_update"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -293,8 +468,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Alias of `GET /api/v1/health` (the UI for browsers). */
+        /**
+         * Alias of `GET /api/v1/health` with the runtime's `providers` and `cloud_logged_in`, which
+         *     the TUI reads to choose between Setup Required and Ready (the UI for browsers).
+         */
         get: operations["tui_health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mcp/tools": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Alias of `GET /api/v1/mcp/tools` (the runtime's old path). */
+        get: operations["tui_list_mcp_tools"];
         put?: never;
         post?: never;
         delete?: never;
@@ -395,6 +590,26 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description An approval request waiting for a person. */
+        Approval: {
+            /** @description The id to answer with. */
+            approval_id: string;
+            /** @description The session asking, when known. */
+            session_id?: string | null;
+            /** @description The tool it wants to run, when it is a tool call. */
+            tool?: string | null;
+            /** @description A sentence for the person deciding. */
+            reason: string;
+            /** @description What the agent means to do, when it said. */
+            intent?: string | null;
+            /** @description The tool's arguments, redacted. */
+            args: Record<string, unknown>;
+        };
+        /** @description The approval requests waiting for a person. */
+        ApprovalList: {
+            /** @description Pending requests, oldest id first. */
+            approvals: components["schemas"]["Approval"][];
+        };
         /**
          * @description The whole config document: an ordered map of keys to values.
          *
@@ -412,6 +627,11 @@ export interface components {
             config: components["schemas"]["Config"];
             /** @description Dotted paths of the values that were redacted. */
             redacted: string[];
+        };
+        /** @description The body of `POST /api/v1/approvals/{id}/resolve`. */
+        Decision: {
+            /** @description `true` lets the action go ahead; `false` denies it. */
+            approved: boolean;
         };
         /** @description The body of every error response. */
         ErrorBody: {
@@ -478,6 +698,44 @@ export interface components {
          * @enum {string}
          */
         HostState: "ok" | "degraded";
+        /**
+         * @description How serious a line is, least to most.
+         * @enum {string}
+         */
+        LogLevel: "trace" | "debug" | "info" | "warn" | "error";
+        /** @description One line. */
+        LogLineView: {
+            /**
+             * Format: int64
+             * @description Increasing within one host run.
+             */
+            seq: number;
+            /** @description RFC 3339, UTC, milliseconds. */
+            ts: string;
+            level: components["schemas"]["LogLevel"];
+            source: components["schemas"]["LogSource"];
+            /** @description The module or logger that wrote it. */
+            target: string;
+            message: string;
+            /** @description Structured fields. */
+            fields: Record<string, unknown>;
+        };
+        /** @description Recent lines, oldest first. */
+        LogList: {
+            lines: components["schemas"]["LogLineView"][];
+            /** @description How many lines the host keeps; older ones are gone. */
+            capacity: number;
+            /**
+             * Format: int64
+             * @description Lines let go since the host started.
+             */
+            evicted: number;
+        };
+        /**
+         * @description Who wrote a line.
+         * @enum {string}
+         */
+        LogSource: "host" | "runtime" | "runtime-stderr";
         /** @description A one-time login code. */
         LoginCode: {
             /** @description The code: valid once, for `expires_in_secs`. */
@@ -506,6 +764,17 @@ export interface components {
             /** @description JSON Schema of its output, when declared. */
             outputSchema?: Record<string, unknown> | null;
         };
+        /** @description One message of a session. */
+        Message: {
+            /** @description The runtime's id of the message, when it has one. */
+            id?: string | null;
+            /** @description Who wrote it: `user`, `assistant`, `system`, `tool`, ... */
+            role: string;
+            /** @description Its text. */
+            content: string;
+            /** @description When it was written (RFC 3339), when known. */
+            created_at?: string | null;
+        };
         /** @description A model offered by a provider. */
         Model: {
             /** @description Stable id, e.g. `gpt-4o`. */
@@ -517,6 +786,16 @@ export interface components {
         ModelList: {
             /** @description Models. */
             models: components["schemas"]["Model"][];
+        };
+        /** @description The body of `POST /api/v1/sessions/{id}/messages`. */
+        NewMessage: {
+            /** @description The text to send: not blank, at most 16,384 characters. */
+            content: string;
+        };
+        /** @description The body of `POST /api/v1/sessions`. */
+        NewSession: {
+            /** @description A title (at most 200 characters); the runtime picks one when absent. */
+            title?: string | null;
         };
         /** @description The health of one port's adapter. */
         PortHealth: {
@@ -542,6 +821,8 @@ export interface components {
             telemetry: components["schemas"]["PortHealth"];
             /** @description The agent runtime. */
             runtime: components["schemas"]["RuntimeStatus"];
+            /** @description Where telemetry export stands (the telemetry sink's status). */
+            telemetry_export: components["schemas"]["TelemetryStatus"];
         };
         /** @description An AI model provider the runtime can use. */
         Provider: {
@@ -554,10 +835,26 @@ export interface components {
             /** @description Whether it is configured (a key is stored, or none is needed). */
             configured?: boolean;
         };
+        /** @description Whether a provider has its key, as the TUI's Providers screen asks. */
+        ProviderKeyStatus: {
+            /** @description The provider. */
+            provider_id: string;
+            /** @description Whether it is usable: a key is stored, or it needs none (the runtime's `configured`). */
+            configured: boolean;
+        };
         /** @description The runtime's model providers. */
         ProviderList: {
             /** @description Providers. */
             providers: components["schemas"]["Provider"][];
+        };
+        /** @description An answered approval. */
+        Resolved: {
+            /** @description The approval. */
+            approval_id: string;
+            /** @description The answer given. */
+            approved: boolean;
+            /** @description Who held it: `host` (a runtime's `permission.request`) or `runtime` (tracked there). */
+            held_by: string;
         };
         /**
          * @description An opaque token naming one version of the stored config. Equal revisions mean equal
@@ -591,6 +888,52 @@ export interface components {
             restarts: number;
             /** @description The last lines it wrote to stderr (most recent last), kept for diagnosis. */
             last_stderr: string[];
+            /**
+             * @description What this runtime cannot do with this host, as stable ids (e.g. `config_reload`); empty
+             *     for a runtime that speaks the protocol. A runtime served in legacy mode
+             *     (`protocol_version: "legacy"`) lists what that mode costs.
+             */
+            missing_features?: string[];
+        };
+        /** @description What the runtime said when it accepted a message; the reply streams on `/ws`. */
+        SentMessage: {
+            /** @description The session the message went to (the runtime's choice when none was named). */
+            session_id: string;
+            /** @description The runtime's id of the message, when it gives one. */
+            message_id?: string | null;
+        };
+        /** @description One conversation with the agent. */
+        Session: {
+            /** @description The runtime's id of the session. */
+            id: string;
+            /** @description Its title; the id when the runtime gives none (so a client can always show one). */
+            title: string;
+            /** @description When it started (RFC 3339, as the runtime wrote it). */
+            created_at?: string | null;
+            /** @description When it last changed (RFC 3339, as the runtime wrote it). */
+            updated_at?: string | null;
+            /**
+             * Format: double
+             * @description What it cost so far, in US dollars, when the runtime tracks it.
+             */
+            cost?: number | null;
+            /**
+             * Format: int64
+             * @description Tokens used so far, when the runtime tracks them.
+             */
+            tokens?: number | null;
+        };
+        /** @description A session with its messages, oldest first. */
+        SessionDetail: {
+            /** @description The session. */
+            session: components["schemas"]["Session"];
+            /** @description Its messages, oldest first (empty when the runtime lists none). */
+            messages: components["schemas"]["Message"][];
+        };
+        /** @description The runtime's sessions. */
+        SessionList: {
+            /** @description Sessions, in the runtime's order. */
+            sessions: components["schemas"]["Session"][];
         };
         /** @description What the page sends to trade a code for a session. */
         SessionRequest: {
@@ -651,10 +994,99 @@ export interface components {
          * @enum {string}
          */
         SkillSource: "bundled" | "managed" | "workspace" | "remote";
+        /**
+         * @description Where telemetry export stands, for the health report: on or off, where it goes, and how it
+         *     is keeping up. Times are RFC 3339 strings.
+         */
+        TelemetryStatus: {
+            /** @description Whether anything is exported. */
+            enabled: boolean;
+            /** @description The OTLP/HTTP base URL exports go to (no credentials), when enabled. */
+            endpoint?: string | null;
+            /** @description Why export is off, when it is (e.g. `DO_NOT_TRACK=1`, `no endpoint configured`). */
+            disabled_reason?: string | null;
+            /** @description When an export last succeeded. */
+            last_success?: string | null;
+            /** @description The last export failure (redacted), until the next success. */
+            last_error?: string | null;
+            /**
+             * Format: int64
+             * @description Spans and log records waiting to be sent.
+             */
+            queued: number;
+            /**
+             * Format: int64
+             * @description Spans, log records and metric batches given up on (queue full, endpoint refused or down).
+             */
+            dropped: number;
+            /**
+             * Format: int64
+             * @description Requests to the endpoint that succeeded.
+             */
+            exports: number;
+        };
         /** @description The runtime's MCP tools. */
         ToolList: {
             /** @description Tools, named `<server>:<tool>`. */
             tools: components["schemas"]["McpTool"][];
+        };
+        /** @description `/health` as the TUI reads it: the host's health plus the runtime's readiness fields. */
+        TuiHealthReply: components["schemas"]["HealthReply"] & {
+            /**
+             * @description Ids of the configured model providers, from the runtime (authenticated callers only);
+             *     empty when none is configured, or the runtime is not ready or slow to answer.
+             */
+            providers?: string[] | null;
+            /**
+             * @description Whether a Pryx cloud account is logged in: always `false`, the host has no cloud login
+             *     yet (authenticated callers only).
+             */
+            cloud_logged_in?: boolean | null;
+        };
+        /** @description What applying an update did. */
+        UpdateApplied: {
+            /** @description The version that was running. */
+            previous: string;
+            /** @description The version now installed in its place. */
+            installed: string;
+            /**
+             * @description Whether the process must restart to run `installed` (always true for a swapped binary;
+             *     the host restarts itself once the answer is sent).
+             */
+            restart_needed: boolean;
+            /** @description Where the previous binary was kept for a rollback, if it was. */
+            previous_kept_as?: string | null;
+        };
+        /** @description The answer to "is there an update?". */
+        UpdateInfo: {
+            /** @description The version running now. */
+            current: string;
+            /**
+             * @description The version the endpoints announce for this platform when it is an update (newer, or
+             *     any other version when a downgrade was asked for); `None` when there is nothing to do.
+             */
+            available?: string | null;
+            /** @description The release notes of `available`, as announced. */
+            notes?: string | null;
+            /** @description When `available` was published, as announced (RFC 3339). */
+            pub_date?: string | null;
+            /** @description The platform asked for, as the manifest names it (e.g. `linux-x86_64`). */
+            platform: string;
+        };
+        /** @description How to look for or apply an update. */
+        UpdateRequest: {
+            /**
+             * @description Accept an announced version lower than the running one (a rollback on purpose).
+             *     Without it such a version is refused.
+             * @default false
+             */
+            allow_downgrade: boolean;
+            /**
+             * @description Apply only if the announced version is exactly this one (what a person saw when they
+             *     checked); refused otherwise.
+             * @default null
+             */
+            version: string | null;
         };
     };
     responses: never;
@@ -665,6 +1097,107 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_approvals: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Pending approvals */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalList"];
+                };
+            };
+        };
+    };
+    resolve_approval: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The approval's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Decision"];
+            };
+        };
+        responses: {
+            /** @description Answered */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Resolved"];
+                };
+            };
+            /** @description Malformed JSON (`invalid_json`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not pending: answered, expired or unknown (`approval_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not JSON (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No boolean `approved` (`invalid_request`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The runtime answered with an error (`runtime_error`) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The runtime did not answer in time (`runtime_timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     create_login_code: {
         parameters: {
             query?: never;
@@ -734,6 +1267,15 @@ export interface operations {
             };
             /** @description Not from the host's own page (`origin_required`) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A body over 4 KiB (`payload_too_large`) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1168,6 +1710,44 @@ export interface operations {
             };
         };
     };
+    list_logs: {
+        parameters: {
+            query?: {
+                /** @description Only lines at this level or more serious: `trace`, `debug`, `info`, `warn`, `error`. */
+                level?: string;
+                /** @description Only lines from `host`, `runtime` or `runtime-stderr`. */
+                source?: string;
+                /** @description Only lines written at or after this RFC 3339 time. */
+                since?: string;
+                /** @description At most this many lines, the most recent (1-1000, default 1000). */
+                limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Recent lines, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogList"];
+                };
+            };
+            /** @description A filter is malformed (`invalid_query`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_mcp_tools: {
         parameters: {
             query?: never;
@@ -1243,6 +1823,65 @@ export interface operations {
                 };
             };
             /** @description No runtime ready (`runtime_unavailable`); Retry-After only while it is starting or restarting */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The runtime did not answer in time (`runtime_timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    provider_key_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The provider's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The provider's key status */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderKeyStatus"];
+                };
+            };
+            /** @description The runtime has no such provider (`provider_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The runtime answered with an error (`runtime_error`) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No runtime ready (`runtime_unavailable`) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1350,6 +1989,280 @@ export interface operations {
             };
             /** @description The host is shutting down (`runtime_unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Sessions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionList"];
+                };
+            };
+            /** @description The runtime answered with an error or an unreadable result (`runtime_error`) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No runtime ready (`runtime_unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The runtime did not answer in time (`runtime_timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewSession"];
+            };
+        };
+        responses: {
+            /** @description The new session */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description Malformed JSON (`invalid_json`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not JSON (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A title that is not a string or too long (`invalid_request`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The runtime answered with an error, e.g. it cannot create sessions (`runtime_error`, `details.runtime_code` -32601) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No runtime ready (`runtime_unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The runtime did not answer in time (`runtime_timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The session's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session and its messages */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionDetail"];
+                };
+            };
+            /** @description The runtime has no such session (`session_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The runtime answered with an error (`runtime_error`) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No runtime ready (`runtime_unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The runtime did not answer in time (`runtime_timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    send_message: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The session's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewMessage"];
+            };
+        };
+        responses: {
+            /** @description Accepted; the reply follows on /ws */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SentMessage"];
+                };
+            };
+            /** @description Malformed JSON (`invalid_json`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The runtime has no such session (`session_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not JSON (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No `content`, blank, or too long (`invalid_request`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The runtime answered with an error (`runtime_error`) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No runtime ready (`runtime_unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The runtime did not answer in time (`runtime_timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1484,6 +2397,116 @@ export interface operations {
             };
         };
     };
+    check_update: {
+        parameters: {
+            query?: {
+                /** @description Also report an announced version older than the running one. */
+                allow_downgrade?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The running version and, when there is one, the update (`available` is null when up to date) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpdateInfo"];
+                };
+            };
+            /** @description The manifest has no entry for this platform (`update_platform_missing`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No updater, public key or endpoint configured (`update_not_configured`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No update endpoint answered usably (`update_unavailable`) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    apply_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": null | components["schemas"]["UpdateRequest"];
+            };
+        };
+        responses: {
+            /** @description Installed; the host restarts into the new version */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpdateApplied"];
+                };
+            };
+            /** @description The manifest has no entry for this platform (`update_platform_missing`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not configured (`update_not_configured`), nothing to apply (`no_update`), a downgrade not asked for (`update_downgrade_refused`), another version than `version` announced (`update_changed`), or another apply running (`update_in_progress`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The verified binary could not be installed; the old one is unchanged (`update_install_failed`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Endpoints down (`update_unavailable`), bad signature (`update_signature_invalid`), signed for another version (`update_version_mismatch`), or a broken download (`update_download_failed`) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     tui_health: {
         parameters: {
             query?: never;
@@ -1493,13 +2516,60 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Host health, as `/api/v1/health` */
+            /** @description Host health, as `/api/v1/health`, plus `providers` and `cloud_logged_in` for authenticated callers */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HealthReply"];
+                    "application/json": components["schemas"]["TuiHealthReply"];
+                };
+            };
+        };
+    };
+    tui_list_mcp_tools: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Tools, as `/api/v1/mcp/tools` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToolList"];
+                };
+            };
+            /** @description The runtime answered with an error (`runtime_error`) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No runtime ready (`runtime_unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The runtime did not answer in time (`runtime_timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

@@ -1,6 +1,6 @@
 // The form for the known keys; each field shows the host's validation error for its path.
 import type { ConfigDocument, FieldError } from "../api/types";
-import { FIELDS, REDACTED, fromInput, toInput, type FieldSpec } from "./fields";
+import { FIELDS, REDACTED, fromInput, getPath, setPath, toInput, type FieldSpec } from "./fields";
 
 /** Known keys grouped, edited in `draft`; `onChange` gets the next document. */
 export function ConfigForm(props: {
@@ -9,7 +9,7 @@ export function ConfigForm(props: {
   onChange: (next: ConfigDocument) => void;
 }) {
   const groups = [...new Set(FIELDS.map((f) => f.group))];
-  const set = (key: string, value: unknown) => props.onChange({ ...props.draft, [key]: value });
+  const set = (key: string, value: unknown) => props.onChange(setPath(props.draft, key, value));
   return (
     <div className="form">
       {groups.map((group) => (
@@ -19,7 +19,7 @@ export function ConfigForm(props: {
             <Field
               key={field.key}
               field={field}
-              value={props.draft[field.key]}
+              value={getPath(props.draft, field.key)}
               error={props.errors.find(
                 (e) =>
                   e.path === field.key ||

@@ -111,9 +111,41 @@ export const FIELDS: FieldSpec[] = [
     group: "Network",
   },
   { key: "telemetry_disabled", label: "Turn telemetry off", kind: "bool", group: "Telemetry" },
+  { key: "telemetry.enabled", label: "Export telemetry", kind: "bool", group: "Telemetry" },
+  {
+    key: "telemetry.endpoint",
+    label: "Export endpoint",
+    kind: "url",
+    group: "Telemetry",
+    help: "OTLP/HTTP base URL (the telemetry Worker)",
+  },
+  { key: "telemetry.ingest_key", label: "Ingest key", kind: "secret", group: "Telemetry" },
 ];
 
 /** Whether two JSON values are equal. */
+/** The value at a dotted key (`telemetry.endpoint`) of a document. */
+export function getPath(doc: ConfigDocument, key: string): unknown {
+  let current: unknown = doc;
+  for (const part of key.split(".")) {
+    if (typeof current !== "object" || current === null || Array.isArray(current)) return undefined;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return current;
+}
+
+/** A copy of `doc` with the value at a dotted key set (maps on the way are copied or made). */
+export function setPath(doc: ConfigDocument, key: string, value: unknown): ConfigDocument {
+  const [head, ...rest] = key.split(".");
+  if (head === undefined) return doc;
+  if (rest.length === 0) return { ...doc, [head]: value };
+  const inner = doc[head];
+  const child =
+    typeof inner === "object" && inner !== null && !Array.isArray(inner)
+      ? (inner as ConfigDocument)
+      : {};
+  return { ...doc, [head]: setPath(child, rest.join("."), value) };
+}
+
 export function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }

@@ -13,7 +13,8 @@ import { useLiveEvent, useResync } from "../live/context";
 
 type Tab = "form" | "raw" | "history";
 
-const FORM_KEYS = new Set(FIELDS.map((field) => field.key));
+/** Top-level keys the form edits (`telemetry` for `telemetry.endpoint`). */
+const FORM_KEYS = new Set(FIELDS.map((field) => field.key.split(".")[0] ?? field.key));
 
 /** The config page. */
 export function ConfigPage() {
