@@ -24,6 +24,40 @@ where
     }
 }
 
+/// Like [`ApiJson`], for bodies that must be a JSON **object**: serde would otherwise accept a
+/// JSON array for a struct (field by position), so `[]` would pass as "no fields". Anything
+/// but an object is `422 invalid_request`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiJsonObject<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJsonObject<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let ApiJson(value) = ApiJson::<serde_json::Value>::from_request(req, state).await?;
+        if !value.is_object() {
+            return Err(ApiError::new(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_request",
+                "the body must be a JSON object",
+            ));
+        }
+        serde_json::from_value(value)
+            .map(ApiJsonObject)
+            .map_err(|e| {
+                ApiError::new(
+                    axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_request",
+                    e.to_string(),
+                )
+            })
+    }
+}
+
 /// The revision named by an `If-Match` header, if one was sent. Accepts one entity tag,
 /// quoted or bare; `*` and lists are refused with `invalid_header` (send the revision you read).
 #[derive(Debug, Clone, Default)]

@@ -2418,6 +2418,15 @@ export interface operations {
                     "application/json": components["schemas"]["UpdateInfo"];
                 };
             };
+            /** @description A malformed query (`invalid_query`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The manifest has no entry for this platform (`update_platform_missing`) */
             404: {
                 headers: {
@@ -2469,6 +2478,15 @@ export interface operations {
                     "application/json": components["schemas"]["UpdateApplied"];
                 };
             };
+            /** @description Malformed JSON (`invalid_json`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The manifest has no entry for this platform (`update_platform_missing`) */
             404: {
                 headers: {
@@ -2480,6 +2498,24 @@ export interface operations {
             };
             /** @description Not configured (`update_not_configured`), nothing to apply (`no_update`), a downgrade not asked for (`update_downgrade_refused`), another version than `version` announced (`update_changed`), or another apply running (`update_in_progress`) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A body that is not JSON (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A body of the wrong shape or with unknown fields (`invalid_request`) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

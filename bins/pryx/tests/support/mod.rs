@@ -41,7 +41,7 @@ pub fn core() -> PathBuf {
             .arg("--manifest-path")
             .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.toml"))
             .arg("--target-dir")
-            .arg(target.parent().unwrap());
+            .arg(target);
         if bin.file_name().is_some_and(|n| n == "release") {
             cargo.arg("--release");
         }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::ApiJson;
+use crate::extract::ApiJsonObject;
 
 /// The runtime's sessions.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -101,7 +101,7 @@ pub(crate) async fn list_sessions(
 )]
 pub(crate) async fn create_session(
     State(app): State<AppState>,
-    ApiJson(body): ApiJson<NewSession>,
+    ApiJsonObject(body): ApiJsonObject<NewSession>,
 ) -> Result<(StatusCode, Json<Session>), ApiError> {
     let session = app.services.agent.create_session(body.title).await?;
     Ok((StatusCode::CREATED, Json(session)))
@@ -150,7 +150,7 @@ pub(crate) async fn get_session(
 pub(crate) async fn send_message(
     State(app): State<AppState>,
     Path(id): Path<String>,
-    ApiJson(body): ApiJson<NewMessage>,
+    ApiJsonObject(body): ApiJsonObject<NewMessage>,
 ) -> Result<(StatusCode, Json<SentMessage>), ApiError> {
     let sent = app.services.agent.send(Some(&id), &body.content).await?;
     Ok((StatusCode::ACCEPTED, Json(sent)))
@@ -190,7 +190,7 @@ pub(crate) async fn list_approvals(State(app): State<AppState>) -> Json<Approval
 pub(crate) async fn resolve_approval(
     State(app): State<AppState>,
     Path(id): Path<String>,
-    ApiJson(body): ApiJson<Decision>,
+    ApiJsonObject(body): ApiJsonObject<Decision>,
 ) -> Result<Json<Resolved>, ApiError> {
     let held = app.services.agent.resolve(&id, body.approved).await?;
     Ok(Json(Resolved {

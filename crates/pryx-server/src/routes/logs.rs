@@ -14,12 +14,17 @@ use crate::error::{ApiError, ErrorBody};
 #[into_params(parameter_in = Query)]
 pub(crate) struct LogParams {
     /// Only lines at this level or more serious: `trace`, `debug`, `info`, `warn`, `error`.
+    #[param(pattern = "^(trace|debug|info|warn|error)$")]
     level: Option<String>,
     /// Only lines from `host`, `runtime` or `runtime-stderr`.
+    #[param(pattern = "^(host|runtime|runtime-stderr)$")]
     source: Option<String>,
-    /// Only lines written at or after this RFC 3339 time.
+    /// Only lines written at or after this time: milliseconds since the Unix epoch (as the
+    /// schema says), or an RFC 3339 time such as `2026-12-01T20:00:00Z`.
+    #[param(value_type = Option<u64>, minimum = 0)]
     since: Option<String>,
     /// At most this many lines, the most recent (1-1000, default 1000).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     limit: Option<String>,
 }
 
@@ -78,8 +83,17 @@ fn parse(p: LogParams) -> Result<LogQuery, ApiError> {
     let since = p
         .since
         .map(|s| {
-            humantime::parse_rfc3339_weak(&s)
-                .map_err(|_| bad(format!("since {s:?} is not an RFC 3339 time")))
+            match s.parse::<u64>() {
+                // Past the end of time is "nothing yet": an empty answer, not an error.
+                Ok(ms) => Ok(std::time::UNIX_EPOCH
+                    .checked_add(std::time::Duration::from_millis(ms))
+                    .unwrap_or(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1 << 40))),
+                Err(_) => humantime::parse_rfc3339_weak(&s).map_err(|_| {
+                    bad(format!(
+                        "since {s:?} is neither milliseconds since the epoch nor an RFC 3339 time"
+                    ))
+                }),
+            }
         })
         .transpose()?;
     let limit = p

@@ -31,6 +31,7 @@ pub(crate) struct CheckQuery {
     params(CheckQuery),
     responses(
         (status = 200, description = "The running version and, when there is one, the update (`available` is null when up to date)", body = UpdateInfo),
+        (status = 400, description = "A malformed query (`invalid_query`)", body = ErrorBody),
         (status = 404, description = "The manifest has no entry for this platform (`update_platform_missing`)", body = ErrorBody),
         (status = 409, description = "No updater, public key or endpoint configured (`update_not_configured`)", body = ErrorBody),
         (status = 502, description = "No update endpoint answered usably (`update_unavailable`)", body = ErrorBody)
@@ -59,6 +60,9 @@ pub(crate) async fn check_update(
     request_body(content = Option<UpdateRequest>, content_type = "application/json"),
     responses(
         (status = 200, description = "Installed; the host restarts into the new version", body = UpdateApplied),
+        (status = 400, description = "Malformed JSON (`invalid_json`)", body = ErrorBody),
+        (status = 415, description = "A body that is not JSON (`unsupported_media_type`)", body = ErrorBody),
+        (status = 422, description = "A body of the wrong shape or with unknown fields (`invalid_request`)", body = ErrorBody),
         (status = 404, description = "The manifest has no entry for this platform (`update_platform_missing`)", body = ErrorBody),
         (status = 409, description = "Not configured (`update_not_configured`), nothing to apply (`no_update`), a downgrade not asked for (`update_downgrade_refused`), another version than `version` announced (`update_changed`), or another apply running (`update_in_progress`)", body = ErrorBody),
         (status = 502, description = "Endpoints down (`update_unavailable`), bad signature (`update_signature_invalid`), signed for another version (`update_version_mismatch`), or a broken download (`update_download_failed`)", body = ErrorBody),
@@ -94,15 +98,18 @@ fn parse_request(headers: &HeaderMap, body: &[u8]) -> Result<UpdateRequest, ApiE
             "send the body as application/json (or no body)",
         ));
     }
-    serde_json::from_slice(body).map_err(|e| {
-        if e.is_data() {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_request",
-                e.to_string(),
-            )
-        } else {
-            ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", e.to_string())
-        }
-    })
+    // `null` is "no options", like an empty body.
+    serde_json::from_slice::<Option<UpdateRequest>>(body)
+        .map(Option::unwrap_or_default)
+        .map_err(|e| {
+            if e.is_data() {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_request",
+                    e.to_string(),
+                )
+            } else {
+                ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", e.to_string())
+            }
+        })
 }
