@@ -13,6 +13,9 @@ rustup component add rustfmt clippy >/dev/null 2>&1 || true
 step "format"
 cargo fmt --all -- --check
 
+step "bench helpers (scripts/bench-lib.sh; the benchmark itself is not run here)"
+./scripts/test-bench-lib.sh
+
 step "lint"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
