@@ -8,7 +8,9 @@
 //!
 //! Run: `cargo bench -p pryx-server --bench ws_fanout` (about 50 s; results in
 //! `docs/PERFORMANCE.md`). Knobs: `WS_BENCH_CLIENTS` (default 1000), `WS_BENCH_RATES`
-//! (events/s, comma-separated, default `1000,5000,10000`), `WS_BENCH_SECS` (per rate, default 3).
+//! (events/s, comma-separated, default `1000,5000,10000`), `WS_BENCH_SECS` (per rate, default 3),
+//! `WS_BENCH_STALLED` (1, the default: a third run, batched, with one more client that never
+//! reads; 0: skip it). Each rate also prints a `summary key=value …` line for scripts/bench.sh.
 
 /// The admin token of the benchmark host (a fixed test value: the host is local and short-lived).
 const BENCH_TOKEN: &str = "bench-token-0123456789abcdef0123456789abcdef0123456789";
@@ -315,9 +317,21 @@ fn drive() {
             .unwrap_or_default()
             .trim()
     );
-    for (mode, query) in [("one frame per event", ""), ("`?batch=1`", "?batch=1")] {
+    let mut modes = vec![
+        ("frame", "one frame per event", "", false),
+        ("batch", "`?batch=1`", "?batch=1", false),
+    ];
+    if env_or("WS_BENCH_STALLED", 1u8) == 1 {
+        modes.push((
+            "batch_stalled",
+            "`?batch=1`, plus one client that never reads",
+            "?batch=1",
+            true,
+        ));
+    }
+    for (key, mode, query, stalled) in modes {
         let mut host = HostProcess::spawn();
-        run_mode(&rt, &plan, &mut host, mode, query);
+        run_mode(&rt, &plan, &mut host, (key, mode), query, stalled);
         host.stop();
     }
 }
@@ -348,13 +362,29 @@ impl HostProcess {
     }
 }
 
-/// Connects the clients with `query`, runs every rate, prints one table.
+/// Connects a client that upgrades, then never reads a byte (until `stop`): a stalled peer.
+async fn stalled_client(url: String, mut stop: watch::Receiver<bool>) {
+    let mut request = url.into_client_request().expect("ws url");
+    let bearer = format!("Bearer {BENCH_TOKEN}");
+    request
+        .headers_mut()
+        .insert("authorization", bearer.parse().unwrap());
+    let (ws, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("connect");
+    let _ = stop.changed().await;
+    drop(ws);
+}
+
+/// Connects the clients with `query` (and one stalled client when `stalled`), runs every
+/// rate, prints one table and one `summary` line per rate (read by scripts/bench.sh).
 fn run_mode(
     rt: &tokio::runtime::Runtime,
     plan: &Plan,
     host: &mut HostProcess,
-    mode: &str,
+    (key, mode): (&str, &str),
     query: &str,
+    stalled: bool,
 ) {
     std::thread::sleep(Duration::from_millis(500));
     let rss_idle = rss_kb(&host.pid);
@@ -374,6 +404,9 @@ fn run_mode(
             tasks.push(tokio::spawn(client));
             tokio::task::yield_now().await;
         }
+        if stalled {
+            tokio::spawn(stalled_client(url.clone(), stop.clone()));
+        }
         tasks
     });
     while connected.load(Ordering::Relaxed) < plan.clients && started.elapsed().as_secs() < 30 {
@@ -382,11 +415,11 @@ fn run_mode(
     let connect_secs = started.elapsed().as_secs_f64();
     std::thread::sleep(Duration::from_millis(500));
     let rss_connected = rss_kb(&host.pid);
+    let kb_per_conn = rss_connected.saturating_sub(rss_idle) as f64 / plan.clients as f64;
     println!(
         "\n{mode}: {} clients connected (hello read) in {connect_secs:.2} s; host RSS \
-         {rss_idle} kB before, {rss_connected} kB connected ({:.1} kB per connection)",
+         {rss_idle} kB before, {rss_connected} kB connected ({kb_per_conn:.1} kB per connection)",
         connected.load(Ordering::Relaxed),
-        rss_connected.saturating_sub(rss_idle) as f64 / plan.clients as f64
     );
 
     let mut published = Vec::new();
@@ -436,6 +469,23 @@ fn run_mode(
             total.skipped,
             cpu[i].0 * 100.0,
             cpu[i].1 * 100.0,
+            cpu[i].0 * window * 1e6 / total.received.max(1) as f64,
+        );
+    }
+    for (i, rate) in plan.rates.iter().enumerate() {
+        let mut total = Stats::new();
+        for stats in &per_client {
+            total.merge(&stats[i + 1]);
+        }
+        let expected = published[i] * plan.clients as u64;
+        println!(
+            "summary mode={key} rate={rate} clients={} delivered_ratio={:.4} p50_ms={:.2} \
+             p99_ms={:.2} skipped={} host_cpu_us_per_event={:.2} kb_per_conn={kb_per_conn:.1}",
+            plan.clients,
+            total.received as f64 / expected.max(1) as f64,
+            total.percentile_ms(0.50),
+            total.percentile_ms(0.99),
+            total.skipped,
             cpu[i].0 * window * 1e6 / total.received.max(1) as f64,
         );
     }
