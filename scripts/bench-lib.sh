@@ -147,12 +147,13 @@ ipc_summary() {
   local line
   case $2 in
     p50_us | p99_us)
-      line=$(grep '^sequential round trip' "$1" | tail -1) || return 0
+      line=$({ grep '^sequential round trip' "$1" || true; } | tail -1)
+      [[ -n $line ]] || return 0
       local key=${2%_us}
       duration_us "$(sed -n "s/.* $key \([^,]*\),.*/\1/p" <<<"$line")"
       ;;
     calls_per_s)
-      grep '^pipelined' "$1" | tail -1 | sed -n 's/.*: \([0-9]*\) calls\/s.*/\1/p'
+      { grep '^pipelined' "$1" || true; } | tail -1 | sed -n 's/.*: \([0-9]*\) calls\/s.*/\1/p'
       ;;
   esac
 }

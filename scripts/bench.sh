@@ -432,11 +432,13 @@ R[ws.stalled_ratio]=$(awk -v a="${R[ws.batch_stalled.p99_ms]}" -v b="${R[ws.batc
 R[ws.kb_per_conn_si]=$(awk -v k="${R[ws.batch.kb_per_conn]}" 'BEGIN { if (k != "") printf "%.1f", k * 1.024 }')
 
 # ---------------------------------------------------------------------------------------------
-cell() { # cell SERVER METRIC: the value, and for every server but axum its ratio to axum
-  local s=$1 m=$2 v r=""
+cell() { # cell SERVER METRIC: the value, and its ratio to bare axum (a peer: to pryx-core)
+  local s=$1 m=$2 v r="" base=axum
   failed_cell "$s" all "$m" "${m%.*}" && return 0
+  is_peer "$s" && base=pryx
   case $m in
-    startup) v="${R[$s.startup]} ms" ;;
+    startup) v="$(num "${R[$s.startup]}") ms"
+      [[ ${R[$s.startup]%.*} -ge 1000 ]] || v="${R[$s.startup]} ms" ;;
     rss_idle | rss_load | size)
       [[ -n ${R[$s.$m]:-} ]] || { echo "—"; return; }
       if [[ $m == size ]]; then v=$(mib_bytes "${R[$s.size]}"); else v=$(mib "${R[$s.$m]}"); fi ;;
@@ -444,7 +446,7 @@ cell() { # cell SERVER METRIC: the value, and for every server but axum its rati
     *.cpu) v="${R[$s.$m]} µs" ;;
     *.lat) local k=${m%.lat}
       v="${R[$s.$k.p50]} / ${R[$s.$k.p99]} ms"
-      [[ $s == axum ]] || r=" ($(ratio "${R[$s.$k.p50]}" "${R[axum.$k.p50]}") / $(ratio "${R[$s.$k.p99]}" "${R[axum.$k.p99]}"))"
+      [[ $s == axum ]] || r=" ($(ratio "${R[$s.$k.p50]}" "${R[$base.$k.p50]}") / $(ratio "${R[$s.$k.p99]}" "${R[$base.$k.p99]}"))"
       echo "$v$r"
       return ;;
   esac
@@ -452,21 +454,14 @@ cell() { # cell SERVER METRIC: the value, and for every server but axum its rati
     case $m in
       *.rps | *.cpu)
         if is_peer "$s"; then
-          r=" ($(ratio "${R[$s.$m]}" "${R[axum.$m]}"))"
+          r=" ($(ratio "${R[$s.$m]}" "${R[$base.$m]}"))"
         else
           local k=${m%.*} f=1
           [[ $m == *.cpu ]] && f=4
           r=" ($(awk -v x="$(paired "$s" "$k" "$f")" 'BEGIN { printf "%.2f×", x }'))"
         fi ;;
-      *) r=" ($(ratio "${R[$s.$m]}" "${R[axum.$m]}"))" ;;
+      *) r=" ($(ratio "${R[$s.$m]}" "${R[$base.$m]}"))" ;;
     esac
-    # Beside a peer's figure: how many times pryx-core's it is (req/s: how many times slower).
-    if is_peer "$s"; then
-      case $m in
-        *.rps) r+="; pryx-core $(ratio "${R[pryx.$m]}" "${R[$s.$m]}")" ;;
-        startup | rss_idle | rss_load | size) r+="; $(ratio "${R[$s.$m]}" "${R[pryx.$m]}") pryx-core" ;;
-      esac
-    fi
   fi
   echo "$v$r"
 }
@@ -529,7 +524,7 @@ machine() {
     "$(nproc)" "${cpu:-unknown CPU}" "$(uname -r)" "$(awk '/MemTotal/ { printf "%d", $2 / 1024 }' /proc/meminfo)" "$LOADAVG"
   printf -- '- load: `wrk -t%s -c%s -d%s --latency` on 127.0.0.1, wrk sharing the cores with the server; median of %s interleaved rounds (ratios: median of the per-round ratios; peers: one round, ratio of that round); %s\n' \
     "$WRK_THREADS" "$CONNECTIONS" "$DURATION" "$ROUNDS" "$(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
-  printf -- '- a peer cell reads: its figure (its ratio to bare axum; how it compares with pryx-core)\n'
+  printf -- '- ratios in brackets: pryx-core (and a compared build) to bare axum; a peer to pryx-core (a peer at 0.10× req/s serves a tenth of what pryx-core does; at 100× RSS it uses a hundred times the memory)\n'
   printf -- '- UI index body: bare axum %s B, pryx-core %s B; health body: bare axum %s B, pryx-core %s B\n' \
     "${R[axum.ui.bytes]}" "${R[pryx.ui.bytes]}" "${R[axum.health.bytes]}" "${R[pryx.health.bytes]}"
   printf -- '- /ws: `cargo bench --bench ws_fanout` (host and clients in two processes on the same cores, %s s per rate, latency publish → client parsed); IPC: `cargo bench --bench ipc_roundtrip` (host ↔ pryx-runtime-ref over pipes)\n' \
