@@ -506,7 +506,7 @@ table() {
   row "UI index p50 / p99" ui.lat "" ""
   row "server CPU per UI request" ui.cpu "" ""
   row "RSS under load (max)" rss_load "" ""
-  row "release binary (peers: install)" size "< 10 MiB" "$(met "${R[pryx.size]}" '<' 10485760)"
+  row "release binary (peers: their npm package, without dependencies)" size "< 10 MiB" "$(met "${R[pryx.size]}" '<' 10485760)"
   host_row "/ws fan-out, $clients clients × $WS_RATE events/s, \`?batch=1\`: share delivered; p50 / p99" ws.batch \
     "all delivered, p99 < 25 ms" "$(met "$(awk -v d="${R[ws.batch.delivered_ratio]}" -v p="${R[ws.batch.p99_ms]}" 'BEGIN { if (p != "") print (d >= 0.9999 ? p : 1e9) }')" '<' 25)"
   host_row "/ws fan-out, same, one frame per event" ws.frame "" ""

@@ -6,7 +6,7 @@
 //! Two modes: one WebSocket frame per event (what the TUI gets), and `?batch=1` (events ready
 //! together share one `events` frame).
 //!
-//! Run: `cargo bench -p pryx-server --bench ws_fanout` (about 50 s; results in
+//! Run: `cargo bench -p pryx-server --bench ws_fanout` (about 75 s; results in
 //! `docs/PERFORMANCE.md`). Knobs: `WS_BENCH_CLIENTS` (default 1000), `WS_BENCH_RATES`
 //! (events/s, comma-separated, default `1000,5000,10000`), `WS_BENCH_SECS` (per rate, default 3),
 //! `WS_BENCH_STALLED` (1, the default: a third run, batched, with one more client that never
