@@ -1717,10 +1717,13 @@ export interface operations {
                 level?: string;
                 /** @description Only lines from `host`, `runtime` or `runtime-stderr`. */
                 source?: string;
-                /** @description Only lines written at or after this RFC 3339 time. */
-                since?: string;
+                /**
+                 * @description Only lines written at or after this time: milliseconds since the Unix epoch (as the
+                 *     schema says), or an RFC 3339 time such as `2026-12-01T20:00:00Z`.
+                 */
+                since?: number;
                 /** @description At most this many lines, the most recent (1-1000, default 1000). */
-                limit?: string;
+                limit?: number;
             };
             header?: never;
             path?: never;

@@ -21,7 +21,7 @@ pub(crate) struct LogParams {
     source: Option<String>,
     /// Only lines written at or after this time: milliseconds since the Unix epoch (as the
     /// schema says), or an RFC 3339 time such as `2026-12-01T20:00:00Z`.
-    #[param(value_type = Option<u64>, minimum = 0)]
+    #[param(value_type = Option<u64>, minimum = 0, maximum = 253_402_300_799_999_u64)]
     since: Option<String>,
     /// At most this many lines, the most recent (1-1000, default 1000).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
@@ -55,6 +55,9 @@ pub(crate) struct LogList {
     evicted: u64,
 }
 
+/// The latest `since` in milliseconds: the end of the year 9999 (as in the OpenAPI document).
+const MAX_SINCE_MS: u64 = 253_402_300_799_999;
+
 fn bad(message: String) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", message)
 }
@@ -82,18 +85,18 @@ fn parse(p: LogParams) -> Result<LogQuery, ApiError> {
         .transpose()?;
     let since = p
         .since
-        .map(|s| {
-            match s.parse::<u64>() {
-                // Past the end of time is "nothing yet": an empty answer, not an error.
-                Ok(ms) => Ok(std::time::UNIX_EPOCH
-                    .checked_add(std::time::Duration::from_millis(ms))
-                    .unwrap_or(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1 << 40))),
-                Err(_) => humantime::parse_rfc3339_weak(&s).map_err(|_| {
-                    bad(format!(
-                        "since {s:?} is neither milliseconds since the epoch nor an RFC 3339 time"
-                    ))
-                }),
+        .map(|s| match s.parse::<u64>() {
+            Ok(ms) if ms <= MAX_SINCE_MS => {
+                Ok(std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms))
             }
+            Ok(_) => Err(bad(format!(
+                "since {s:?} is after the year 9999 (at most {MAX_SINCE_MS} ms)"
+            ))),
+            Err(_) => humantime::parse_rfc3339_weak(&s).map_err(|_| {
+                bad(format!(
+                    "since {s:?} is neither milliseconds since the epoch nor an RFC 3339 time"
+                ))
+            }),
         })
         .transpose()?;
     let limit = p
