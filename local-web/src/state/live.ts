@@ -29,11 +29,19 @@ export function addLogLines(lines: LogLine[]): void {
   logs.update((all) => [...all, ...lines].slice(-LOG_LIMIT));
 }
 
+/** Whether an event is a log line (shown on the Logs page, not in the dashboard's feed). */
+export function isLogEvent(name: string): boolean {
+  return name === "log" || name === "logs";
+}
+
 /** Feeds every store from `socket`; returns the function that stops it. */
 export function connectStores(socket: LiveSocket): () => void {
   const offs = [
     socket.onEvent("*", (event) => {
-      feed.update((events) => [event, ...events].slice(0, FEED_LIMIT));
+      // Log lines have their own page; in the feed they would crowd out everything else.
+      if (!isLogEvent(event.event)) {
+        feed.update((events) => [event, ...events].slice(0, FEED_LIMIT));
+      }
       chat.update((state) => applyEvent(state, event));
     }),
     socket.onEvent("approval.*", (event) =>

@@ -30,3 +30,13 @@ describe("log lines", () => {
     expect(lineText(warn)).toBe("T WARN host w");
   });
 });
+
+describe("the dashboard's feed", () => {
+  it("leaves log lines to the Logs page", async () => {
+    const { isLogEvent } = await import("./live");
+    expect(isLogEvent("log")).toBe(true);
+    expect(isLogEvent("logs")).toBe(true);
+    expect(isLogEvent("config.changed")).toBe(false);
+    expect(isLogEvent("login.ok")).toBe(false);
+  });
+});
