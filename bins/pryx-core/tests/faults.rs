@@ -216,9 +216,18 @@ fn api_writer(host: &Arc<Host>, stop: &Arc<AtomicBool>) -> tokio::task::JoinHand
         let (mut n, mut server_errors) = (0u64, 0);
         while !stop.load(Ordering::Relaxed) {
             n += 1;
-            let status = patch(&host, json!({ "api_counter": n })).await;
-            if status >= 500 {
-                server_errors += 1;
+            let sent = host
+                .client
+                .patch(host.url("/api/v1/config"))
+                .json(&json!({ "api_counter": n }))
+                .send()
+                .await;
+            if let Ok(res) = sent {
+                if res.status().as_u16() >= 500 {
+                    server_errors += 1;
+                    let status = res.status();
+                    eprintln!("{status}: {}", res.text().await.unwrap_or_default());
+                }
             }
         }
         server_errors

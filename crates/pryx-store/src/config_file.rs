@@ -24,8 +24,11 @@ const ADAPTER: &str = "file";
 /// A file that does not parse is read again this many times, this far apart, before it is
 /// reported: an editor that truncates and rewrites the file leaves it half-written for an
 /// instant, and that instant must not become an error (or a base for a write).
+/// While the unparsable bytes keep changing between reads (an editor still writing, perhaps
+/// slowed down by a busy machine), reading goes on for up to this long.
 const SETTLE_RETRIES: u32 = 3;
 const SETTLE_DELAY: Duration = Duration::from_millis(25);
+const SETTLE_WHILE_CHANGING: Duration = Duration::from_secs(1);
 
 /// The config document stored as YAML in `<data_dir>/config.yaml`, the file the Pryx runtime
 /// reads.
@@ -126,16 +129,23 @@ impl FileConfigStore {
 
 /// What is on disk now: its bytes and parsed document, or nothing.
 fn read_settled(path: &Path) -> Result<Option<(Vec<u8>, Config)>, CoreError> {
+    let started = std::time::Instant::now();
     let mut attempt = 0;
+    let mut previous: Option<Vec<u8>> = None;
     loop {
         let Some(bytes) = read_optional(path, MAX_DOCUMENT_LEN).map_err(unreadable_or_storage)?
         else {
             return Ok(None);
         };
+        let changing = previous.as_ref().is_some_and(|p| *p != bytes);
         match parse(&bytes) {
             Ok(config) => return Ok(Some((bytes, config))),
-            Err(_) if attempt < SETTLE_RETRIES => {
+            Err(_)
+                if attempt < SETTLE_RETRIES
+                    || (changing && started.elapsed() < SETTLE_WHILE_CHANGING) =>
+            {
                 attempt += 1;
+                previous = Some(bytes);
                 std::thread::sleep(SETTLE_DELAY);
             }
             Err(reason) => {
