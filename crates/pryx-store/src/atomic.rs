@@ -18,10 +18,7 @@ use crate::error::StoreError;
 /// - On any error the temporary file is removed and `path` is untouched.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), StoreError> {
     let target = crate::replace::safe_target(path)?;
-    let dir = match target.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let dir = parent_dir(&target);
     create_private_dir(&dir)?;
     let mode = effective_mode(&target, mode);
 
@@ -45,6 +42,14 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), S
     temp.persist(&target)
         .map_err(|e| StoreError::io("replace", &target, e.error))?;
     sync_dir(&dir).map_err(|e| StoreError::io("flush the directory", &dir, e))
+}
+
+/// The directory `path` is in (`.` for a bare file name).
+pub(crate) fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
 }
 
 /// Creates `dir` and its missing parents, readable only by the owner (`0700`).

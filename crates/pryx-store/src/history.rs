@@ -9,7 +9,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::atomic::{create_private_dir, set_mode};
+use crate::atomic::{create_private_dir, parent_dir, set_mode};
 use crate::error::StoreError;
 
 /// How many versions of a file are kept unless configured otherwise.
@@ -37,10 +37,7 @@ pub(crate) struct Kept {
 impl History {
     /// The history of the file at `path`, keeping `keep` versions.
     pub(crate) fn for_file(path: &Path, keep: usize) -> Self {
-        let parent = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
+        let parent = parent_dir(path);
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())

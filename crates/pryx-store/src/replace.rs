@@ -14,7 +14,7 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use crate::atomic::{create_private_dir, set_mode, sync_dir};
+use crate::atomic::{create_private_dir, parent_dir, set_mode, sync_dir};
 use crate::error::StoreError;
 use crate::history::History;
 use crate::read::read_capped;
@@ -60,7 +60,7 @@ impl Replace<'_> {
         if fs::metadata(&target).is_ok_and(|meta| !meta.is_file()) {
             return Err(StoreError::NotAFile { path: target }.into());
         }
-        let dir = parent_of(&target);
+        let dir = parent_dir(&target);
         create_private_dir(&dir)?;
         let mode = crate::atomic::effective_mode(&target, self.mode);
         let temp = write_temp(&target, &dir, self.bytes, mode)?;
@@ -148,7 +148,7 @@ impl Replace<'_> {
 pub(crate) fn safe_target(path: &Path) -> Result<PathBuf, StoreError> {
     match fs::symlink_metadata(path) {
         Ok(meta) if meta.file_type().is_symlink() => {
-            let dir = parent_of(path);
+            let dir = parent_dir(path);
             let resolved = fs::canonicalize(path)
                 .map_err(|e| StoreError::io("follow the symbolic link", path, e))?;
             let dir = fs::canonicalize(&dir).map_err(|e| StoreError::io("resolve", &dir, e))?;
@@ -170,13 +170,6 @@ pub(crate) fn safe_target(path: &Path) -> Result<PathBuf, StoreError> {
             }
         }
         _ => Ok(path.to_path_buf()),
-    }
-}
-
-fn parent_of(path: &Path) -> PathBuf {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
     }
 }
 
