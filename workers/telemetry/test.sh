@@ -25,3 +25,6 @@ step "run-local.sh smoke (wrangler dev --local on loopback, export and read back
 
 step "wire compatibility with the official opentelemetry-proto (Python, PyPI)"
 ./interop/check.sh
+
+step "end to end: the real pryx-core exports to this Worker in workerd; the batches read back"
+(cd ../.. && cargo test -p pryx-core --locked --test telemetry_worker -- --ignored)

@@ -26,7 +26,7 @@ enum Mode {
 
 #[derive(Default)]
 struct Seen {
-    requests: Vec<(String, String, String)>, // path, content-type, authorization
+    requests: Vec<(String, String, String, String)>, // path, content-type, -encoding, authorization
     traces: Vec<ExportTraceServiceRequest>,
     metrics: Vec<ExportMetricsServiceRequest>,
     logs: Vec<ExportLogsServiceRequest>,
@@ -53,8 +53,23 @@ async fn receiver(mode: Mode) -> Receiver {
             let path = path.path().to_owned();
             {
                 let mut seen = s.lock().unwrap();
-                seen.requests
-                    .push((path.clone(), h("content-type"), h("authorization")));
+                seen.requests.push((
+                    path.clone(),
+                    h("content-type"),
+                    h("content-encoding"),
+                    h("authorization"),
+                ));
+                let body = if h("content-encoding") == "gzip" {
+                    let mut plain = Vec::new();
+                    std::io::Read::read_to_end(
+                        &mut flate2::read::GzDecoder::new(&body[..]),
+                        &mut plain,
+                    )
+                    .unwrap();
+                    Bytes::from(plain)
+                } else {
+                    body
+                };
                 if mode == Mode::Accept {
                     match path.as_str() {
                         "/v1/traces" => seen.traces.push(Message::decode(body).unwrap()),
@@ -229,12 +244,14 @@ async fn spans_and_metrics_reach_the_receiver_with_resource_attributes() {
     .await;
     {
         let seen = rx.seen.lock().unwrap();
-        for (path, content_type, auth) in &seen.requests {
+        for (path, content_type, encoding, auth) in &seen.requests {
             assert!(
                 ["/v1/traces", "/v1/metrics", "/v1/logs"].contains(&path.as_str()),
                 "{path}"
             );
             assert_eq!(content_type, "application/x-protobuf");
+            // The Pryx endpoint setting compresses (docs/telemetry.md).
+            assert_eq!(encoding, "gzip", "{path}");
             assert_eq!(auth, "Bearer ingest-key-for-tests-0123456789");
         }
     }

@@ -1,6 +1,8 @@
 //! The scripted agent: a chat message gets a reply streamed as `session.message` events. A
 //! message that asks for a tool ("use tool") first asks the host for permission and goes on
-//! with the answer.
+//! with the answer. A message that asks for a failure ("fail please") makes the provider call
+//! "fail": an error-level `log` (naming a key and a home path, for the host's redaction) and a
+//! reply saying so.
 //!
 //! It also keeps the sessions, in the shapes the upstream runtime gives them to the TUI:
 //! `sessions.list` items `{id, title, createdAt, updatedAt, messages}`, `session.resume` →
@@ -166,8 +168,11 @@ pub async fn reply(state: Arc<State>, session: String, content: String) {
         json!({"level": "info", "message": "chat message received",
                "fields": {"session_id": session, "chars": content.len()}}),
     );
-    let text = if content.to_lowercase().contains("use tool") {
+    let lower = content.to_lowercase();
+    let text = if lower.contains("use tool") {
         use_tool(out, &session).await
+    } else if lower.contains("fail please") {
+        provider_failure(out, &session)
     } else {
         format!("You said: {content}")
     };
@@ -178,6 +183,20 @@ pub async fn reply(state: Arc<State>, session: String, content: String) {
         json!({"records": [{"kind": "metric", "name": "agent.reply.chunks", "value": chunks,
                             "attributes": {"session_id": session}}]}),
     );
+}
+
+/// A scripted provider failure: logged at error level with a secret and a home path in it (the
+/// host must redact both before the line goes anywhere), answered with an apology.
+fn provider_failure(out: &Out, session: &str) -> String {
+    let home = std::env::var("HOME").unwrap_or_else(|_| "/home/someone".into());
+    out.notify(
+        "log",
+        json!({"level": "error",
+               "message": format!("provider call failed: 401 for key sk-ref-0123456789abcdefghijkl \
+                                   (profile {home}/.pryx/profile.json)"),
+               "fields": {"session_id": session, "provider": "reference"}}),
+    );
+    "The provider refused the request.".to_owned()
 }
 
 async fn use_tool(out: &Out, session: &str) -> String {

@@ -26,7 +26,7 @@ use opentelemetry_sdk::logs::{LogExporter as _, SdkLogger, SdkLoggerProvider};
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
 use opentelemetry_sdk::trace::{SdkTracerProvider, SpanExporter as _};
 use pryx_core_api::{
-    CoreError, LogLevel, LogLine, PortHealth, PortState, TelemetryKind, TelemetryRecord,
+    CoreError, LogLevel, LogLine, LogSource, PortHealth, PortState, TelemetryKind, TelemetryRecord,
     TelemetrySink, TelemetryStatus, Value,
 };
 use tracing_subscriber::filter::filter_fn;
@@ -69,6 +69,26 @@ pub struct OtlpTelemetry {
 #[error("cannot start telemetry export: {0}")]
 pub struct ExportStartError(String);
 
+/// An exporter builder sending through `client` to `url` with the settings' headers, timeout
+/// and compression.
+fn http<B: WithExportConfig + WithHttpConfig>(
+    builder: B,
+    client: &RecordingClient,
+    url: String,
+    settings: &ExportSettings,
+) -> B {
+    let builder = builder
+        .with_http_client(client.clone())
+        .with_endpoint(url)
+        .with_headers(settings.headers.clone())
+        .with_timeout(settings.timeout);
+    if settings.gzip {
+        builder.with_compression(opentelemetry_otlp::Compression::Gzip)
+    } else {
+        builder
+    }
+}
+
 fn resource(service: &str) -> Resource {
     Resource::builder_empty()
         .with_service_name(service.to_owned())
@@ -93,14 +113,14 @@ impl OtlpTelemetry {
         let host_resource = resource(&settings.service_name);
         let runtime_resource = resource("pryx-runtime");
 
-        let mut span_exporter = opentelemetry_otlp::SpanExporter::builder()
-            .with_http()
-            .with_http_client(client.clone())
-            .with_endpoint(url("traces"))
-            .with_headers(settings.headers.clone())
-            .with_timeout(settings.timeout)
-            .build()
-            .map_err(err)?;
+        let mut span_exporter = http(
+            opentelemetry_otlp::SpanExporter::builder().with_http(),
+            &client,
+            url("traces"),
+            &settings,
+        )
+        .build()
+        .map_err(err)?;
         span_exporter.set_resource(&host_resource);
         let span_queue = queue::start(
             runtime,
@@ -117,14 +137,14 @@ impl OtlpTelemetry {
             .build();
 
         let log_pipeline = |resource: &Resource| -> Result<_, ExportStartError> {
-            let mut exporter = opentelemetry_otlp::LogExporter::builder()
-                .with_http()
-                .with_http_client(client.clone())
-                .with_endpoint(url("logs"))
-                .with_headers(settings.headers.clone())
-                .with_timeout(settings.timeout)
-                .build()
-                .map_err(err)?;
+            let mut exporter = http(
+                opentelemetry_otlp::LogExporter::builder().with_http(),
+                &client,
+                url("logs"),
+                &settings,
+            )
+            .build()
+            .map_err(err)?;
             exporter.set_resource(resource);
             let q = queue::start(
                 runtime,
@@ -145,14 +165,14 @@ impl OtlpTelemetry {
         let (runtime_logs, runtime_log_provider) = log_pipeline(&runtime_resource)?;
 
         let meter_pipeline = |resource: Resource| -> Result<_, ExportStartError> {
-            let exporter = opentelemetry_otlp::MetricExporter::builder()
-                .with_http()
-                .with_http_client(client.clone())
-                .with_endpoint(url("metrics"))
-                .with_headers(settings.headers.clone())
-                .with_timeout(settings.timeout)
-                .build()
-                .map_err(err)?;
+            let exporter = http(
+                opentelemetry_otlp::MetricExporter::builder().with_http(),
+                &client,
+                url("metrics"),
+                &settings,
+            )
+            .build()
+            .map_err(err)?;
             let reader = PeriodicReader::builder(exporter)
                 .with_interval(settings.metric_interval)
                 .build();
@@ -287,7 +307,12 @@ fn severity(level: LogLevel) -> Severity {
 
 impl ErrorExport for OtlpTelemetry {
     fn export_error(&self, line: &LogLine) {
-        let mut record = self.host_logger.create_log_record();
+        // A line the runtime wrote goes out under the runtime's resource, like its own batches.
+        let logger = match line.source {
+            LogSource::Host => &self.host_logger,
+            LogSource::Runtime | LogSource::RuntimeStderr => &self.runtime_logger,
+        };
+        let mut record = logger.create_log_record();
         record.set_timestamp(line.timestamp);
         record.set_severity_number(severity(line.level));
         record.set_severity_text(line.level.as_str());
@@ -297,7 +322,7 @@ impl ErrorExport for OtlpTelemetry {
         for kv in key_values(&Value::Map(line.fields.clone())) {
             record.add_attribute(kv.key, any(kv.value));
         }
-        self.host_logger.emit(record);
+        logger.emit(record);
     }
 }
 

@@ -29,6 +29,8 @@ pub struct ExportSettings {
     /// Request spans exported per second at most (`PRYX_TELEMETRY_REQUEST_SPANS_PER_SECOND`,
     /// default 100); every request is still counted in the metrics.
     pub request_spans_per_second: u32,
+    /// Whether request bodies are gzip-compressed.
+    pub gzip: bool,
 }
 
 impl ExportSettings {
@@ -45,6 +47,7 @@ impl ExportSettings {
             queue_capacity: 2048,
             batch_size: 512,
             request_spans_per_second: 100,
+            gzip: false,
         }
     }
 
@@ -129,7 +132,27 @@ pub fn resolve(env: impl Fn(&str) -> Option<String>, config: &Config) -> Resolve
     if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
         return Resolved::Off("the endpoint is not an http:// or https:// URL".into());
     }
+    // The Pryx Worker takes gzip, so the Pryx setting compresses unless told not to; a standard
+    // OTLP endpoint gets what the OpenTelemetry specification says (none unless asked).
+    let pryx_endpoint = non_empty(env("PRYX_TELEMETRY_ENDPOINT")).is_some()
+        || non_empty(env("OTEL_EXPORTER_OTLP_ENDPOINT")).is_none();
+    let compression = non_empty(env("PRYX_TELEMETRY_COMPRESSION"))
+        .map(|v| ("PRYX_TELEMETRY_COMPRESSION", v))
+        .or_else(|| {
+            non_empty(env("OTEL_EXPORTER_OTLP_COMPRESSION"))
+                .map(|v| ("OTEL_EXPORTER_OTLP_COMPRESSION", v))
+        })
+        .or_else(|| text("telemetry.compression").map(|v| ("telemetry.compression", v)));
+    let gzip = match compression {
+        None => pryx_endpoint,
+        Some((_, v)) if v.eq_ignore_ascii_case("gzip") => true,
+        Some((_, v)) if v.eq_ignore_ascii_case("none") => false,
+        Some((name, v)) => {
+            return Resolved::Off(format!("{name} is {v:?}: use \"gzip\" or \"none\""));
+        }
+    };
     let mut settings = ExportSettings::new(endpoint);
+    settings.gzip = gzip;
     if let Some(key) = non_empty(env("PRYX_TELEMETRY_KEY")).or_else(|| text("telemetry.ingest_key"))
     {
         settings
@@ -229,6 +252,45 @@ mod tests {
         assert_eq!(s.endpoint, "http://otel:4318");
         assert_eq!(s.headers["authorization"], "Bearer k2");
         assert_eq!(s.service_name, "mine");
+    }
+
+    #[test]
+    fn gzip_for_the_pryx_endpoint_none_for_a_standard_one_unless_asked() {
+        let on = |vars: &[(&str, &str)], config: &str| match run(vars, config) {
+            Resolved::On(s) => s.gzip,
+            Resolved::Off(why) => panic!("off: {why}"),
+        };
+        let pryx = ("PRYX_TELEMETRY_ENDPOINT", "http://127.0.0.1:1");
+        let otel = ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:2");
+        assert!(on(&[pryx], "{}"));
+        assert!(on(
+            &[],
+            r#"{"telemetry":{"endpoint":"https://t.example.dev"}}"#
+        ));
+        assert!(!on(&[otel], "{}"));
+        assert!(on(
+            &[otel, ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip")],
+            "{}"
+        ));
+        assert!(!on(&[pryx, ("PRYX_TELEMETRY_COMPRESSION", "none")], "{}"));
+        assert!(!on(&[pryx], r#"{"telemetry":{"compression":"none"}}"#));
+        // The Pryx variable wins over the standard one.
+        assert!(on(
+            &[
+                otel,
+                ("OTEL_EXPORTER_OTLP_COMPRESSION", "none"),
+                ("PRYX_TELEMETRY_COMPRESSION", "GZIP")
+            ],
+            "{}"
+        ));
+        let why = reason(run(
+            &[pryx, ("OTEL_EXPORTER_OTLP_COMPRESSION", "zstd")],
+            "{}",
+        ));
+        assert!(
+            why.contains("OTEL_EXPORTER_OTLP_COMPRESSION") && why.contains("gzip"),
+            "{why}"
+        );
     }
 
     #[test]
