@@ -1,96 +1,34 @@
 //! The real `pryx-core` binary, started as a user would: real files, a real socket, signals.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::{Host, reference_runtime};
 use serde_json::{Value, json};
 
-struct RunningBinary {
-    child: Child,
-    base: String,
-    /// A client that sends the admin token read from the data dir's admin.token.
-    client: reqwest::Client,
-    token: String,
+/// The binary started as a user would, plus `extra` arguments; it must listen on loopback.
+fn start(data_dir: &Path, extra: &[&str]) -> Host {
+    let mut cmd = common::command(data_dir);
+    cmd.args(extra);
+    let host = Host::spawn(cmd, data_dir);
+    assert!(
+        host.base.starts_with("http://127.0.0.1:"),
+        "loopback by default: {}",
+        host.base
+    );
+    host
 }
 
-impl RunningBinary {
-    fn start(data_dir: &Path, extra: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_pryx-core"))
-            .args(["--port", "0", "--data-dir"])
-            .arg(data_dir)
-            .args(extra)
-            .env("PRYX_LOG", "warn")
-            .env(
-                "PRYX_BUNDLED_SKILLS_DIR",
-                data_dir.join("no-bundled-skills"),
-            )
-            .current_dir(data_dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn pryx-core");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let announced: Value =
-            serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
-        assert_eq!(announced["event"], "listening");
-        let addr = announced["addr"].as_str().unwrap();
-        assert!(
-            addr.starts_with("127.0.0.1:"),
-            "loopback by default: {addr}"
-        );
-        let token =
-            std::fs::read_to_string(data_dir.join("admin.token")).expect("admin.token written");
-        let token = token.trim().to_owned();
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert("authorization", format!("Bearer {token}").parse().unwrap());
-        let client = reqwest::Client::builder()
-            .default_headers(headers)
-            .build()
-            .unwrap();
-        Self {
-            child,
-            base: format!("http://{addr}"),
-            client,
-            token,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base, path)
-    }
-
-    /// SIGTERM, then wait: the host must exit 0 within a few seconds. Returns its stderr.
-    fn stop(mut self) -> String {
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                assert!(status.success(), "exit status {status:?}");
-                let mut stderr = String::new();
-                self.child
-                    .stderr
-                    .take()
-                    .unwrap()
-                    .read_to_string(&mut stderr)
-                    .unwrap();
-                return stderr;
-            }
-            assert!(Instant::now() < deadline, "host did not exit after SIGTERM");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for RunningBinary {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The admin token the binary wrote into the data dir.
+fn token_of(host: &Host) -> String {
+    std::fs::read_to_string(host.data_dir.join("admin.token"))
+        .expect("admin.token written")
+        .trim()
+        .to_owned()
 }
 
 /// GETs `url` and reads the JSON body.
@@ -118,7 +56,7 @@ async fn config_and_skills_persist_across_a_restart() {
         "name: notes\ndescription: Take notes\n",
     );
     write_skill(&data.join(".pryx/skills"), "broken", "name: [unclosed\n");
-    let host = RunningBinary::start(data, &[]);
+    let host = start(data, &[]);
     let client = host.client.clone();
     let health: Value = get_json(&client, &host.url("/api/v1/health")).await;
     assert_eq!(health["ports"]["runtime"]["state"], "unavailable");
@@ -174,7 +112,7 @@ async fn config_and_skills_persist_across_a_restart() {
     assert_eq!(res.status(), 200);
     let _ = host.stop();
 
-    let host = RunningBinary::start(data, &[]);
+    let host = start(data, &[]);
     let client = host.client.clone();
     let config: Value = get_json(&client, &host.url("/api/v1/config")).await;
     assert_eq!(config["persisted"], true);
@@ -188,7 +126,7 @@ async fn config_and_skills_persist_across_a_restart() {
 fn a_second_instance_on_the_same_port_exits_with_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();
     let other_dir = tempfile::tempdir().unwrap();
-    let first = RunningBinary::start(dir.path(), &[]);
+    let first = start(dir.path(), &[]);
     let port = first.base.rsplit(':').next().unwrap().to_owned();
     // Another data dir (the same one is refused before the port is tried: see faults.rs).
     let mut second = Command::new(env!("CARGO_BIN_EXE_pryx-core"))
@@ -236,14 +174,14 @@ fn pryx_home_sets_the_data_dir() {
 #[tokio::test]
 async fn the_admin_token_is_private_required_and_never_logged() {
     let dir = tempfile::tempdir().unwrap();
-    let host = RunningBinary::start(dir.path(), &[]);
+    let host = start(dir.path(), &[]);
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(dir.path().join("admin.token"))
         .unwrap()
         .permissions()
         .mode();
     assert_eq!(mode & 0o777, 0o600);
-    assert!(host.token.len() >= 43, "at least 256 bits");
+    assert!(token_of(&host).len() >= 43, "at least 256 bits");
 
     let anonymous = reqwest::Client::new();
     let res = anonymous
@@ -266,13 +204,13 @@ async fn the_admin_token_is_private_required_and_never_logged() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    let token = host.token.clone();
+    let token = token_of(&host);
 
     // A restart reuses the same token.
     let stderr = host.stop();
     assert!(!stderr.contains(&token), "the token leaked into the logs");
-    let again = RunningBinary::start(dir.path(), &[]);
-    assert_eq!(again.token, token);
+    let again = start(dir.path(), &[]);
+    assert_eq!(token_of(&again), token);
     let _ = again.stop();
 }
 
@@ -288,18 +226,6 @@ fn binding_a_non_loopback_address_needs_an_explicit_flag() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("--allow-remote"), "{stderr}");
     assert!(output.stdout.is_empty());
-}
-
-/// The reference runtime, built next to this binary by `cargo test --workspace`.
-fn reference_runtime() -> std::path::PathBuf {
-    let exe = std::path::PathBuf::from(env!("CARGO_BIN_EXE_pryx-core"));
-    let path = exe.with_file_name("pryx-runtime-ref");
-    assert!(
-        path.exists(),
-        "build it first: cargo build -p pryx-runtime-ref ({})",
-        path.display()
-    );
-    path
 }
 
 async fn wait_for_state(client: &reqwest::Client, url: &str, state: &str) -> Value {
@@ -332,7 +258,7 @@ async fn wait_for_runtime(
 async fn a_supervised_runtime_answers_and_is_restarted_after_a_crash() {
     let dir = tempfile::tempdir().unwrap();
     let runtime = reference_runtime();
-    let host = RunningBinary::start(dir.path(), &["--runtime", runtime.to_str().unwrap()]);
+    let host = start(dir.path(), &["--runtime", runtime.to_str().unwrap()]);
     let client = host.client.clone();
     let health_url = host.url("/api/v1/health");
     let health = wait_for_state(&client, &health_url, "ready").await;

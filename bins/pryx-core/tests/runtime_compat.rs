@@ -3,128 +3,18 @@
 //! served in legacy mode over HTTP, and the runtime timeouts are settable (by env here; the
 //! flags are the same clap arguments).
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use common::{Host, alive, sibling};
 use serde_json::Value;
-
-/// A program of the `pryx-runtime-ref` package, built next to this binary.
-fn sibling(name: &str) -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_BIN_EXE_pryx-core")).with_file_name(name);
-    assert!(
-        path.exists(),
-        "build it first: cargo build -p pryx-runtime-ref ({})",
-        path.display()
-    );
-    path
-}
-
-struct Host {
-    child: Child,
-    base: String,
-    client: reqwest::Client,
-}
-
-impl Host {
-    fn start(data_dir: &Path, runtime: &Path, runtime_args: &[&str], env: &[(&str, &str)]) -> Self {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_pryx-core"));
-        cmd.args(["--port", "0", "--data-dir"])
-            .arg(data_dir)
-            .arg("--runtime")
-            .arg(runtime);
-        for arg in runtime_args {
-            cmd.arg(format!("--runtime-arg={arg}"));
-        }
-        let mut child = cmd
-            .envs(env.iter().copied())
-            .env("PRYX_LOG", "warn")
-            .env(
-                "PRYX_BUNDLED_SKILLS_DIR",
-                data_dir.join("no-bundled-skills"),
-            )
-            .current_dir(data_dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn pryx-core");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let announced: Value =
-            serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
-        let token = std::fs::read_to_string(data_dir.join("admin.token")).unwrap();
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert(
-            "authorization",
-            format!("Bearer {}", token.trim()).parse().unwrap(),
-        );
-        Self {
-            child,
-            base: format!("http://{}", announced["addr"].as_str().unwrap()),
-            client: reqwest::Client::builder()
-                .default_headers(headers)
-                .build()
-                .unwrap(),
-        }
-    }
-
-    async fn get(&self, path: &str) -> (u16, Value) {
-        let res = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap();
-        let status = res.status().as_u16();
-        (status, res.json().await.unwrap_or(Value::Null))
-    }
-
-    /// Polls health until the runtime satisfies `pred`; panics after `within`.
-    async fn wait_runtime(&self, within: Duration, pred: impl Fn(&Value) -> bool) -> Value {
-        let deadline = Instant::now() + within;
-        loop {
-            let runtime = self.get("/api/v1/health").await.1["ports"]["runtime"].clone();
-            if pred(&runtime) {
-                return runtime;
-            }
-            assert!(Instant::now() < deadline, "not reached in time: {runtime}");
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    }
-
-    /// SIGTERM; how long the host took to exit with status 0.
-    fn sigterm(&mut self, within: Duration) -> Duration {
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
-        let started = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                assert!(status.success(), "exit status {status:?}");
-                return started.elapsed();
-            }
-            assert!(started.elapsed() < within, "no exit within {within:?}");
-            std::thread::sleep(Duration::from_millis(2));
-        }
-    }
-}
-
-impl Drop for Host {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn alive(pid: i64) -> bool {
-    unsafe { libc::kill(pid as i32, 0) == 0 }
-}
 
 #[tokio::test]
 async fn a_legacy_runtimes_providers_and_mcp_tools_are_served_and_health_says_legacy() {
     let dir = tempfile::tempdir().unwrap();
-    let mut host = Host::start(dir.path(), &sibling("pryx-runtime-legacy"), &[], &[]);
+    let mut host = Host::with_runtime(dir.path(), &sibling("pryx-runtime-legacy"), &[], &[]);
     let runtime = host
         .wait_runtime(Duration::from_secs(10), |r| r["state"] == "ready")
         .await;
@@ -140,17 +30,19 @@ async fn a_legacy_runtimes_providers_and_mcp_tools_are_served_and_health_says_le
         "{runtime}"
     );
 
-    let (status, providers) = host.get("/api/v1/providers").await;
+    let (status, providers) = host.get_with_status("/api/v1/providers").await;
     assert_eq!(status, 200, "{providers}");
     assert_eq!(providers["providers"][0]["id"], "openai", "{providers}");
-    let (status, models) = host.get("/api/v1/providers/openai/models").await;
+    let (status, models) = host
+        .get_with_status("/api/v1/providers/openai/models")
+        .await;
     assert_eq!(status, 200, "{models}");
     assert_eq!(models["models"][0]["id"], "gpt-4", "{models}");
-    let (status, missing) = host.get("/api/v1/providers/nope/models").await;
+    let (status, missing) = host.get_with_status("/api/v1/providers/nope/models").await;
     assert_eq!(status, 404, "{missing}");
     assert_eq!(missing["error"]["code"], "provider_not_found");
 
-    let (status, tools) = host.get("/api/v1/mcp/tools").await;
+    let (status, tools) = host.get_with_status("/api/v1/mcp/tools").await;
     assert_eq!(status, 200, "{tools}");
     let names: Vec<_> = tools["tools"]
         .as_array()
@@ -171,7 +63,7 @@ async fn a_legacy_runtimes_providers_and_mcp_tools_are_served_and_health_says_le
 #[tokio::test]
 async fn the_call_and_handshake_timeouts_are_set_by_env() {
     let dir = tempfile::tempdir().unwrap();
-    let host = Host::start(
+    let host = Host::with_runtime(
         dir.path(),
         &sibling("pryx-runtime-ref"),
         &["--slow-ms", "3000"],
@@ -180,7 +72,7 @@ async fn the_call_and_handshake_timeouts_are_set_by_env() {
     host.wait_runtime(Duration::from_secs(10), |r| r["state"] == "ready")
         .await;
     let started = Instant::now();
-    let (status, body) = host.get("/api/v1/providers").await;
+    let (status, body) = host.get_with_status("/api/v1/providers").await;
     let took = started.elapsed();
     assert_eq!(status, 504, "{body}");
     assert_eq!(body["error"]["code"], "runtime_timeout");
@@ -196,7 +88,7 @@ async fn the_call_and_handshake_timeouts_are_set_by_env() {
     drop(host);
 
     let dir = tempfile::tempdir().unwrap();
-    let host = Host::start(
+    let host = Host::with_runtime(
         dir.path(),
         &sibling("pryx-runtime-ref"),
         &["--slow-init-ms", "2000"],
@@ -214,7 +106,7 @@ async fn the_runtime_is_told_where_the_config_is_its_revision_and_the_changed_ke
     let dir = tempfile::tempdir().unwrap();
     let record = dir.path().join("record.jsonl");
     let record_arg = format!("--record={}", record.display());
-    let host = Host::start(
+    let host = Host::with_runtime(
         dir.path(),
         &sibling("pryx-runtime-ref"),
         &[record_arg.as_str()],

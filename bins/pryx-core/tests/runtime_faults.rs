@@ -2,140 +2,15 @@
 //! that hangs while staying alive, a spent restart budget and the restart endpoint, and how
 //! long SIGTERM takes with a quick and with a hung runtime.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod common;
+
 use std::time::{Duration, Instant};
 
+use common::{Host, alive, reference_runtime};
 use serde_json::Value;
-
-/// The reference runtime, built next to this binary by `cargo test --workspace`.
-fn reference_runtime() -> PathBuf {
-    let exe = PathBuf::from(env!("CARGO_BIN_EXE_pryx-core"));
-    let path = exe.with_file_name("pryx-runtime-ref");
-    assert!(
-        path.exists(),
-        "build it first: cargo build -p pryx-runtime-ref ({})",
-        path.display()
-    );
-    path
-}
-
-/// A `pryx-core` supervising the reference runtime, with an authenticated client.
-struct Host {
-    child: Child,
-    base: String,
-    client: reqwest::Client,
-    anonymous: reqwest::Client,
-}
-
-impl Host {
-    /// Starts the host with the runtime's `runtime_args` and the host's `env`.
-    fn start(data_dir: &Path, runtime_args: &[&str], env: &[(&str, &str)]) -> Self {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_pryx-core"));
-        cmd.args(["--port", "0", "--data-dir"])
-            .arg(data_dir)
-            .arg("--runtime")
-            .arg(reference_runtime());
-        for arg in runtime_args {
-            cmd.arg(format!("--runtime-arg={arg}"));
-        }
-        let mut child = cmd
-            .envs(env.iter().copied())
-            .env("PRYX_LOG", "warn")
-            .env(
-                "PRYX_BUNDLED_SKILLS_DIR",
-                data_dir.join("no-bundled-skills"),
-            )
-            .current_dir(data_dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn pryx-core");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let announced: Value =
-            serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
-        let token = std::fs::read_to_string(data_dir.join("admin.token")).unwrap();
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert(
-            "authorization",
-            format!("Bearer {}", token.trim()).parse().unwrap(),
-        );
-        Self {
-            child,
-            base: format!("http://{}", announced["addr"].as_str().unwrap()),
-            client: reqwest::Client::builder()
-                .default_headers(headers)
-                .build()
-                .unwrap(),
-            anonymous: reqwest::Client::new(),
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base, path)
-    }
-
-    async fn runtime(&self) -> Value {
-        let health: Value = self
-            .client
-            .get(self.url("/api/v1/health"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        health["ports"]["runtime"].clone()
-    }
-
-    /// Polls health every 10 ms until the runtime satisfies `pred`; panics after `within`.
-    async fn wait_runtime(&self, within: Duration, pred: impl Fn(&Value) -> bool) -> Value {
-        let deadline = Instant::now() + within;
-        loop {
-            let runtime = self.runtime().await;
-            if pred(&runtime) {
-                return runtime;
-            }
-            assert!(Instant::now() < deadline, "not reached in time: {runtime}");
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    }
-
-    /// SIGTERM; returns how long the host took to exit (status 0), or panics after `within`.
-    fn sigterm(&mut self, within: Duration) -> Duration {
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
-        let started = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                assert!(status.success(), "exit status {status:?}");
-                return started.elapsed();
-            }
-            assert!(
-                started.elapsed() < within,
-                "the host did not exit within {within:?} of SIGTERM"
-            );
-            std::thread::sleep(Duration::from_millis(2));
-        }
-    }
-}
-
-impl Drop for Host {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn state(runtime: &Value) -> &str {
     runtime["state"].as_str().unwrap_or("?")
-}
-
-fn alive(pid: i64) -> bool {
-    unsafe { libc::kill(pid as i32, 0) == 0 }
 }
 
 /// Liveness settings for the tests: documented detection time is `(misses + 1) × interval`.
@@ -157,8 +32,9 @@ async fn a_hung_runtime_is_caught_its_calls_fail_fast_and_it_is_restarted() {
     let pings = fast_pings();
     let env: Vec<(&str, &str)> = pings.iter().map(|(k, v)| (*k, v.as_str())).collect();
     // It ignores SIGTERM too, so `unresponsive` lasts the kill grace (1 s) and health shows it.
-    let host = Host::start(
+    let host = Host::with_runtime(
         dir.path(),
+        &reference_runtime(),
         &["--hang-while", hang_arg, "--ignore-sigterm"],
         &env,
     );
@@ -241,7 +117,12 @@ async fn a_spent_budget_fails_without_retry_after_and_restart_brings_it_back() {
         ("PRYX_RUNTIME_PING_MISSES", "2"),
         ("PRYX_RUNTIME_MAX_RESTARTS", "1"),
     ];
-    let mut host = Host::start(dir.path(), &["--hang-while", hang.to_str().unwrap()], &env);
+    let mut host = Host::with_runtime(
+        dir.path(),
+        &reference_runtime(),
+        &["--hang-while", hang.to_str().unwrap()],
+        &env,
+    );
     let failed = host
         .wait_runtime(Duration::from_secs(10), |r| state(r) == "failed")
         .await;
@@ -264,8 +145,7 @@ async fn a_spent_budget_fails_without_retry_after_and_restart_brings_it_back() {
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["error"]["code"], "runtime_unavailable");
 
-    let res = host
-        .anonymous
+    let res = reqwest::Client::new()
         .post(host.url("/api/v1/runtime/restart"))
         .send()
         .await
@@ -310,41 +190,23 @@ async fn a_spent_budget_fails_without_retry_after_and_restart_brings_it_back() {
 #[tokio::test]
 async fn restart_without_a_runtime_is_a_clear_conflict() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pryx-core"))
-        .args(["--port", "0", "--data-dir"])
-        .arg(data)
-        .env("PRYX_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let announced: Value = serde_json::from_str(&line).unwrap();
-    let token = std::fs::read_to_string(data.join("admin.token")).unwrap();
-    let res = reqwest::Client::new()
-        .post(format!(
-            "http://{}/api/v1/runtime/restart",
-            announced["addr"].as_str().unwrap()
-        ))
-        .bearer_auth(token.trim())
+    let host = Host::start(dir.path());
+    let res = host
+        .client
+        .post(host.url("/api/v1/runtime/restart"))
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 409);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["error"]["code"], "runtime_not_configured");
-    let _ = child.kill();
-    let _ = child.wait();
+    host.stop();
 }
 
 #[tokio::test]
 async fn sigterm_with_a_quick_runtime_exits_at_once() {
     let dir = tempfile::tempdir().unwrap();
-    let mut host = Host::start(dir.path(), &[], &[]);
+    let mut host = Host::with_runtime(dir.path(), &reference_runtime(), &[], &[]);
     host.wait_runtime(Duration::from_secs(10), |r| state(r) == "ready")
         .await;
     // A kept-alive connection that has served requests, as a UI leaves one.
@@ -362,8 +224,9 @@ async fn sigterm_with_a_hung_runtime_and_a_call_in_flight_is_bounded_by_the_grac
     let dir = tempfile::tempdir().unwrap();
     let hang = dir.path().join("hang");
     // Liveness off: the bound must hold even before a hang is noticed.
-    let mut host = Host::start(
+    let mut host = Host::with_runtime(
         dir.path(),
+        &reference_runtime(),
         &["--hang-while", hang.to_str().unwrap()],
         &[("PRYX_RUNTIME_PING_INTERVAL_MS", "0")],
     );

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use common::{Host, command};
+use common::{Host, command, reference_runtime};
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
@@ -414,18 +414,6 @@ async fn an_endpoint_answering_503_slows_no_request_and_drops_are_counted() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hanging_endpoint_slows_no_request_and_drops_are_counted() {
     requests_stay_fast(Mode::Hang).await;
-}
-
-/// The reference runtime, built next to this binary by `cargo test --workspace`.
-fn reference_runtime() -> std::path::PathBuf {
-    let exe = std::path::PathBuf::from(env!("CARGO_BIN_EXE_pryx-core"));
-    let path = exe.with_file_name("pryx-runtime-ref");
-    assert!(
-        path.exists(),
-        "build it first: cargo build -p pryx-runtime-ref ({})",
-        path.display()
-    );
-    path
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

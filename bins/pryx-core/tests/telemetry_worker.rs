@@ -10,11 +10,11 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Host, command};
+use common::{Host, command, reference_runtime};
 use serde_json::{Value, json};
 
 const INGEST_KEY: &str = "e2e-ingest-key-7f3a9c0d1e2b4a68";
@@ -113,16 +113,6 @@ impl Drop for Worker {
         unsafe { libc::kill(group, libc::SIGKILL) };
         let _ = self.child.wait();
     }
-}
-
-/// The reference runtime, built next to this binary by `cargo test --workspace`.
-fn reference_runtime() -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_BIN_EXE_pryx-core")).with_file_name("pryx-runtime-ref");
-    assert!(
-        path.exists(),
-        "build it first: cargo build -p pryx-runtime-ref"
-    );
-    path
 }
 
 /// `service.name` of an OTLP/JSON resource.

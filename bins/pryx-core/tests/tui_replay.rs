@@ -3,11 +3,12 @@
 //! reference runtime. The only thing added to what the TUI sends is `Authorization: Bearer`;
 //! each answer is checked for what the TUI reads from it.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::path::Path;
 use std::time::{Duration, Instant};
 
+use common::reference_runtime;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
@@ -15,19 +16,11 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 const CALLS: &str = include_str!("fixtures/tui-calls.json");
 
-/// The reference runtime, built next to this binary by `cargo test --workspace`.
-fn reference_runtime() -> PathBuf {
-    let exe = PathBuf::from(env!("CARGO_BIN_EXE_pryx-core"));
-    let path = exe.with_file_name("pryx-runtime-ref");
-    assert!(
-        path.exists(),
-        "build it first: cargo build -p pryx-runtime-ref"
-    );
-    path
-}
-
+/// The host supervising the reference runtime, and a client that sends only what the TUI
+/// sends (the token is added per call).
 struct Host {
-    child: Child,
+    /// Held for its `Drop`, which stops the host.
+    _host: common::Host,
     addr: String,
     token: String,
     client: reqwest::Client,
@@ -35,33 +28,14 @@ struct Host {
 
 impl Host {
     fn start(data_dir: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_pryx-core"))
-            .args(["--port", "0", "--data-dir"])
-            .arg(data_dir)
-            .arg("--runtime")
-            .arg(reference_runtime())
-            .env("PRYX_LOG", "warn")
-            .env(
-                "PRYX_BUNDLED_SKILLS_DIR",
-                data_dir.join("no-bundled-skills"),
-            )
-            .current_dir(data_dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn pryx-core");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let announced: Value = serde_json::from_str(&line).unwrap();
+        let host = common::Host::with_runtime(data_dir, &reference_runtime(), &[], &[]);
         let token = std::fs::read_to_string(data_dir.join("admin.token"))
             .unwrap()
             .trim()
             .to_owned();
         Self {
-            child,
-            addr: announced["addr"].as_str().unwrap().to_owned(),
+            addr: host.base.trim_start_matches("http://").to_owned(),
+            _host: host,
             token,
             client: reqwest::Client::new(),
         }
@@ -90,13 +64,6 @@ impl Host {
             status.as_u16(),
             res.json().await.unwrap(),
         )
-    }
-}
-
-impl Drop for Host {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

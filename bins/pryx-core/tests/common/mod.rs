@@ -50,7 +50,9 @@ impl Host {
         let announced: Value = serde_json::from_str(&line).unwrap_or_else(|e| {
             let _ = child.kill();
             let mut stderr = String::new();
-            let _ = child.stderr.take().unwrap().read_to_string(&mut stderr);
+            if let Some(mut pipe) = child.stderr.take() {
+                let _ = pipe.read_to_string(&mut stderr);
+            }
             panic!("{e}: stdout {line:?}, stderr {stderr}")
         });
         let addr = announced["addr"].as_str().unwrap().to_owned();
@@ -96,12 +98,9 @@ impl Host {
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
                 let mut stderr = String::new();
-                let _ = self
-                    .child
-                    .stderr
-                    .take()
-                    .unwrap()
-                    .read_to_string(&mut stderr);
+                if let Some(mut pipe) = self.child.stderr.take() {
+                    let _ = pipe.read_to_string(&mut stderr);
+                }
                 assert!(status.success(), "exit status {status:?}: {stderr}");
                 return stderr;
             }
@@ -115,6 +114,86 @@ impl Host {
         let res = self.client.get(self.url(path)).send().await.unwrap();
         res.json().await.unwrap()
     }
+
+    /// GET `path`: the status and the body as JSON (`null` when it is not JSON).
+    pub async fn get_with_status(&self, path: &str) -> (u16, Value) {
+        let res = self.client.get(self.url(path)).send().await.unwrap();
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Starts the host supervising `runtime` (given `runtime_args`), with `env` added; its
+    /// stderr is discarded.
+    pub fn with_runtime(
+        data_dir: &Path,
+        runtime: &Path,
+        runtime_args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Self {
+        let mut cmd = command(data_dir);
+        cmd.arg("--runtime").arg(runtime);
+        for arg in runtime_args {
+            cmd.arg(format!("--runtime-arg={arg}"));
+        }
+        cmd.envs(env.iter().copied()).stderr(Stdio::null());
+        Self::spawn(cmd, data_dir)
+    }
+
+    /// The runtime's part of health.
+    pub async fn runtime(&self) -> Value {
+        self.get("/api/v1/health").await["ports"]["runtime"].clone()
+    }
+
+    /// Polls health every 10 ms until the runtime satisfies `pred`; panics after `within`.
+    pub async fn wait_runtime(&self, within: Duration, pred: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + within;
+        loop {
+            let runtime = self.runtime().await;
+            if pred(&runtime) {
+                return runtime;
+            }
+            assert!(Instant::now() < deadline, "not reached in time: {runtime}");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// SIGTERM; how long the host took to exit with status 0 (panics after `within`).
+    pub fn sigterm(&mut self, within: Duration) -> Duration {
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                assert!(status.success(), "exit status {status:?}");
+                return started.elapsed();
+            }
+            assert!(
+                started.elapsed() < within,
+                "the host did not exit within {within:?} of SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+}
+
+/// A program built next to `pryx-core` by `cargo test --workspace` (the reference runtimes).
+pub fn sibling(name: &str) -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_BIN_EXE_pryx-core")).with_file_name(name);
+    assert!(
+        path.exists(),
+        "build it first: cargo build -p pryx-runtime-ref ({})",
+        path.display()
+    );
+    path
+}
+
+/// The reference runtime.
+pub fn reference_runtime() -> PathBuf {
+    sibling("pryx-runtime-ref")
+}
+
+/// Whether process `pid` still exists.
+pub fn alive(pid: i64) -> bool {
+    unsafe { libc::kill(pid as i32, 0) == 0 }
 }
 
 impl Drop for Host {
