@@ -98,6 +98,11 @@ pub trait TelemetrySink: Send + Sync + 'static {
     fn status(&self) -> crate::telemetry::TelemetryStatus {
         crate::telemetry::TelemetryStatus::disabled("telemetry export is not configured")
     }
+    /// The config was saved with a changed telemetry setting (`telemetry`,
+    /// `telemetry_disabled`). A sink applies at once what it can — an opt-out always: nothing
+    /// more leaves the machine — and says in [`status`](Self::status) what waits for a restart.
+    /// Never blocks. The default ignores it.
+    fn config_changed(&self, _config: &Config) {}
 }
 
 /// Where events go so live clients see them.

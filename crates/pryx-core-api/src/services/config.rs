@@ -190,6 +190,9 @@ impl ConfigService {
         self.ports
             .telemetry
             .record(TelemetryRecord::metric("config.writes", 1));
+        if changed.iter().any(|k| TELEMETRY_KEYS.contains(&k.as_str())) {
+            self.ports.telemetry.config_changed(&incoming);
+        }
         self.ports.events.publish(Event::new(
             "config.changed",
             Value::map([
@@ -228,6 +231,9 @@ fn invalid(fields: Vec<FieldError>) -> CoreError {
     CoreError::ConfigInvalid { fields }
 }
 
+/// The top-level keys the telemetry sink reads.
+const TELEMETRY_KEYS: [&str; 2] = ["telemetry", "telemetry_disabled"];
+
 /// Top-level keys added, removed or changed (names only: values may be secrets).
 fn changed_keys(old: &Config, new: &Config) -> Vec<String> {
     let mut keys: Vec<String> = new
@@ -238,4 +244,83 @@ fn changed_keys(old: &Config, new: &Config) -> Vec<String> {
         .collect();
     keys.extend(old.0.keys().filter(|k| !new.0.contains_key(*k)).cloned());
     keys
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::ports::{
+        MockConfigStore, MockEventPublisher, MockRuntimeBridge, MockSkillRegistry,
+        MockTelemetrySink,
+    };
+
+    /// A service over a store holding `stored`, whose telemetry sink expects `config_changed`
+    /// exactly `telemetry_calls` times.
+    fn service(stored: &str, telemetry_calls: usize) -> ConfigService {
+        let stored: Config = serde_json::from_str(stored).unwrap();
+        let mut store = MockConfigStore::new();
+        store.expect_load().returning(move || {
+            Ok(ConfigSnapshot {
+                config: stored.clone(),
+                revision: Revision("r1".into()),
+                persisted: true,
+            })
+        });
+        store
+            .expect_save()
+            .returning(|_, _| Ok(Revision("r2".into())));
+        let mut telemetry = MockTelemetrySink::new();
+        telemetry.expect_record().return_const(());
+        telemetry
+            .expect_config_changed()
+            .times(telemetry_calls)
+            .return_const(());
+        let mut events = MockEventPublisher::new();
+        events.expect_publish().return_const(());
+        let mut runtime = MockRuntimeBridge::new();
+        runtime.expect_notify().returning(|_| Ok(()));
+        ConfigService::new(Ports {
+            config: Arc::new(store),
+            skills: Arc::new(MockSkillRegistry::new()),
+            runtime: Arc::new(runtime),
+            telemetry: Arc::new(telemetry),
+            events: Arc::new(events),
+        })
+    }
+
+    fn patch(json: &str) -> Value {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_telemetry_change_is_told_to_the_sink() {
+        let config = service(r#"{"model":"a"}"#, 1);
+        config
+            .patch(patch(r#"{"telemetry":{"enabled":false}}"#), None)
+            .await
+            .unwrap();
+        let config = service(r#"{"telemetry":{"enabled":false}}"#, 1);
+        config
+            .patch(patch(r#"{"telemetry":null}"#), None)
+            .await
+            .unwrap();
+        let config = service(r#"{}"#, 1);
+        config
+            .patch(patch(r#"{"telemetry_disabled":true}"#), None)
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn other_changes_are_not() {
+        let config = service(r#"{"telemetry":{"enabled":false}}"#, 0);
+        config.patch(patch(r#"{"model":"b"}"#), None).await.unwrap();
+        // Saving the same telemetry settings again changes nothing.
+        config
+            .patch(patch(r#"{"telemetry":{"enabled":false}}"#), None)
+            .await
+            .unwrap();
+    }
 }

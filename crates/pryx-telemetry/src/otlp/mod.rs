@@ -9,6 +9,7 @@ mod metrics;
 mod queue;
 mod requests;
 mod settings;
+mod switch;
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
@@ -26,8 +27,8 @@ use opentelemetry_sdk::logs::{LogExporter as _, SdkLogger, SdkLoggerProvider};
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
 use opentelemetry_sdk::trace::{SdkTracerProvider, SpanExporter as _};
 use pryx_core_api::{
-    CoreError, LogLevel, LogLine, LogSource, PortHealth, PortState, TelemetryKind, TelemetryRecord,
-    TelemetrySink, TelemetryStatus, Value,
+    Config, CoreError, LogLevel, LogLine, LogSource, PortHealth, PortState, TelemetryKind,
+    TelemetryRecord, TelemetrySink, TelemetryStatus, Value,
 };
 use tracing_subscriber::filter::filter_fn;
 use tracing_subscriber::{Layer, Registry};
@@ -62,6 +63,7 @@ pub struct OtlpTelemetry {
     runtime_gauges: Mutex<HashMap<String, Gauge<f64>>>,
     observed: Arc<Observed>,
     redactor: Redactor,
+    switch: Arc<switch::ExportSwitch>,
 }
 
 /// Why export could not start.
@@ -106,8 +108,14 @@ impl OtlpTelemetry {
         runtime: &tokio::runtime::Handle,
     ) -> Result<Arc<Self>, ExportStartError> {
         let stats = Arc::new(ExportStats::default());
-        let client = RecordingClient::new(runtime.clone(), settings.timeout, stats.clone())
-            .map_err(ExportStartError)?;
+        let switch = Arc::new(switch::ExportSwitch::default());
+        let client = RecordingClient::new(
+            runtime.clone(),
+            settings.timeout,
+            stats.clone(),
+            switch.clone(),
+        )
+        .map_err(ExportStartError)?;
         let err = |e: opentelemetry_otlp::ExporterBuildError| ExportStartError(e.to_string());
         let url = |signal: &str| format!("{}/v1/{signal}", settings.endpoint);
         let host_resource = resource(&settings.service_name);
@@ -198,6 +206,7 @@ impl OtlpTelemetry {
             runtime_gauges: Mutex::default(),
             observed: Arc::new(Observed::default()),
             redactor: Redactor::for_current_user(),
+            switch,
         }))
     }
 
@@ -382,23 +391,38 @@ impl TelemetrySink for OtlpTelemetry {
         let status = self.status();
         // A telemetry endpoint that is down is worth showing, not a reason to call the host
         // degraded: the port stays `ok` and says so in its detail.
-        match status.last_error {
-            Some(e) => PortHealth::with(PortState::Ok, "otlp", format!("export failing: {e}")),
-            None => PortHealth::ok("otlp"),
+        match (status.disabled_reason, status.last_error) {
+            (Some(why), _) => PortHealth::with(PortState::Ok, "otlp", format!("paused: {why}")),
+            (None, Some(e)) => {
+                PortHealth::with(PortState::Ok, "otlp", format!("export failing: {e}"))
+            }
+            (None, None) => PortHealth::ok("otlp"),
         }
     }
 
     fn status(&self) -> TelemetryStatus {
+        let paused = self.switch.reason();
         TelemetryStatus {
-            enabled: true,
+            enabled: paused.is_none(),
             endpoint: Some(self.settings.display_endpoint()),
-            disabled_reason: None,
+            disabled_reason: paused,
             last_success: self.stats.last_success().map(rfc3339),
             last_error: self.stats.last_error(),
             queued: self.stats.queued.load(Ordering::Relaxed),
             dropped: self.stats.dropped.load(Ordering::Relaxed),
             exports: self.stats.exports.load(Ordering::Relaxed),
         }
+    }
+
+    fn config_changed(&self, config: &Config) {
+        let decision = switch::decide(&self.settings, resolve(|k| std::env::var(k).ok(), config));
+        let was_paused = self.switch.is_paused();
+        match &decision {
+            Some(why) => tracing::info!(reason = %why, "telemetry export paused"),
+            None if was_paused => tracing::info!("telemetry export resumed"),
+            None => {}
+        }
+        self.switch.set(decision);
     }
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use pryx_core_api::{Config, Value};
 
 /// Export settings once export is on.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ExportSettings {
     /// The OTLP/HTTP base URL; `/v1/traces`, `/v1/metrics` and `/v1/logs` are appended.
     pub endpoint: String,
