@@ -5,6 +5,7 @@
 
 mod budget;
 mod client;
+mod convert;
 mod metrics;
 mod queue;
 mod requests;
@@ -18,7 +19,7 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use opentelemetry::KeyValue;
-use opentelemetry::logs::{AnyValue, LogRecord as _, Logger as _, LoggerProvider as _, Severity};
+use opentelemetry::logs::{AnyValue, LogRecord as _, Logger as _, LoggerProvider as _};
 use opentelemetry::metrics::{Gauge, MeterProvider as _};
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
@@ -40,6 +41,7 @@ pub use settings::{ExportSettings, Resolved, resolve};
 use crate::capture::{ErrorExport, rfc3339};
 use crate::redact::Redactor;
 use client::RecordingClient;
+use convert::{any, as_f64, attributes_level, key_values, leak_name, severity};
 use queue::{Logs, Queue, QueuedLogs, QueuedSpans, Spans};
 
 /// Most distinct runtime metric names exported; records of further names are dropped.
@@ -267,53 +269,6 @@ impl OtlpTelemetry {
     }
 }
 
-fn key_values(value: &Value) -> Vec<KeyValue> {
-    let Value::Map(map) = value else {
-        return Vec::new();
-    };
-    map.iter()
-        .take(32)
-        .filter_map(|(k, v)| {
-            let v: opentelemetry::Value = match v {
-                Value::String(s) => s.clone().into(),
-                Value::Int(i) => (*i).into(),
-                Value::Float(f) => (*f).into(),
-                Value::Bool(b) => (*b).into(),
-                Value::Null => return None,
-                other => serde_json::to_string(other).ok()?.into(),
-            };
-            Some(KeyValue::new(k.clone(), v))
-        })
-        .collect()
-}
-
-fn as_f64(value: &Value) -> Option<f64> {
-    match value {
-        Value::Int(i) => Some(*i as f64),
-        Value::Float(f) => Some(*f),
-        _ => None,
-    }
-}
-
-fn any(value: opentelemetry::Value) -> AnyValue {
-    match value {
-        opentelemetry::Value::Bool(b) => AnyValue::Boolean(b),
-        opentelemetry::Value::I64(i) => AnyValue::Int(i),
-        opentelemetry::Value::F64(f) => AnyValue::Double(f),
-        other => AnyValue::String(other.as_str().into_owned().into()),
-    }
-}
-
-fn severity(level: LogLevel) -> Severity {
-    match level {
-        LogLevel::Trace => Severity::Trace,
-        LogLevel::Debug => Severity::Debug,
-        LogLevel::Info => Severity::Info,
-        LogLevel::Warn => Severity::Warn,
-        LogLevel::Error => Severity::Error,
-    }
-}
-
 impl ErrorExport for OtlpTelemetry {
     fn export_error(&self, line: &LogLine) {
         // A line the runtime wrote goes out under the runtime's resource, like its own batches.
@@ -424,29 +379,4 @@ impl TelemetrySink for OtlpTelemetry {
         }
         self.switch.set(decision);
     }
-}
-
-fn attributes_level(attributes: &Value) -> Option<LogLevel> {
-    let Value::Map(map) = attributes else {
-        return None;
-    };
-    map.get("level")
-        .and_then(Value::as_str)
-        .and_then(LogLevel::parse)
-}
-
-/// OTLP event names are `&'static str` in the SDK; runtime names are kept in a small bounded
-/// intern table so each distinct name is leaked once at most.
-fn leak_name(name: &str) -> &'static str {
-    static NAMES: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
-    let mut names = NAMES.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(n) = names.iter().find(|n| **n == name) {
-        return n;
-    }
-    if names.len() >= 256 || name.len() > 128 {
-        return "runtime.event";
-    }
-    let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
-    names.push(leaked);
-    leaked
 }
