@@ -28,32 +28,14 @@ impl Redactor {
         Self::new(home)
     }
 
-    /// `text` with credentials replaced by `<redacted>` and the home directory by `~`.
-    ///
-    /// Text that holds escaped quotes (a JSON document printed as a string, as the terminal
-    /// shows the runtime's `fields`) is also searched between the backslashes, so `\"sk-…\"`
-    /// is found like `"sk-…"`.
+    /// `text` with credentials replaced by `<redacted>` and the home directory by `~`. Text that
+    /// holds escaped quotes (a JSON document printed as a string, as the terminal shows the
+    /// runtime's `fields`) is searched the same way: `\"sk-…\"` is found like `"sk-…"`.
     pub fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let mut out = match scrub(text, REDACTED) {
             Some(clean) => Cow::Owned(clean),
             None => Cow::Borrowed(text),
         };
-        if out.contains('\\') {
-            let mut changed = false;
-            let parts: Vec<String> = out
-                .split('\\')
-                .map(|part| match scrub(part, REDACTED) {
-                    Some(clean) => {
-                        changed = true;
-                        clean
-                    }
-                    None => part.to_owned(),
-                })
-                .collect();
-            if changed {
-                out = Cow::Owned(parts.join("\\"));
-            }
-        }
         if let Some(home) = &self.home {
             if out.contains(home.as_str()) {
                 out = Cow::Owned(out.replace(home.as_str(), "~"));

@@ -6,9 +6,10 @@ use std::ops::Range;
 
 use super::secrets::is_secret_key;
 
-/// Characters that end a word when text is searched for secrets.
+/// Characters that end a word when text is searched for secrets. The backslash is one so that
+/// escaped JSON (`{\"key\":\"sk-…\"}`) and Windows paths split like their plain forms.
 const DELIMITERS: &[char] = &[
-    '"', '\'', '`', '<', '>', '(', ')', '[', ']', '{', '}', ',', ';', '|',
+    '"', '\'', '`', '<', '>', '(', ')', '[', ']', '{', '}', ',', ';', '|', '\\',
 ];
 
 /// Whether `text` holds a secret anywhere (see [`secret_spans`]).
@@ -257,5 +258,31 @@ mod tests {
             Some("x\n<r>")
         );
         assert_eq!(scrub("nothing here", "<r>"), None);
+    }
+
+    /// A JSON document printed inside a string (an error message quoting a request body, a
+    /// log line's fields) has its quotes escaped; the secret between them is still a word.
+    #[test]
+    fn secrets_in_escaped_json_are_found() {
+        assert_eq!(
+            scrub(
+                r#"request failed: {"key":"sk-proj-abcdefghij0123456789ABCDEFGH"}"#,
+                "<r>"
+            )
+            .as_deref(),
+            Some(r#"request failed: {"key":"<r>"}"#)
+        );
+        assert_eq!(
+            scrub(r#""Bearer abcdefgh12345678""#, "<r>").as_deref(),
+            Some(r#""Bearer <r>""#)
+        );
+        assert_eq!(
+            scrub(
+                r#"C:\Users\ada\ghp_0123456789abcdefghijABCDEFGHIJ012345"#,
+                "<r>"
+            )
+            .as_deref(),
+            Some(r#"C:\Users\ada\<r>"#)
+        );
     }
 }
