@@ -30,6 +30,9 @@ pub const RESERVED_EVENTS: &[&str] = &[
     "runtime.status",
     "notification.show",
     "health",
+    // The host's log lines (`/ws` `log` events): the runtime logs through `log`, which the
+    // host redacts, rate-limits and marks with their source.
+    "log",
 ];
 
 /// The parts of the host the runtime's calls reach.

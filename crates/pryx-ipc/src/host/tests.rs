@@ -126,6 +126,7 @@ async fn events_and_notifications_are_published_and_reserved_names_refused() {
         r#"{"event":"approval.needed","payload":{}}"#,
         r#"{"event":"runtime.status"}"#,
         r#"{"event":"health"}"#,
+        r#"{"event":"log","payload":{"level":"error","source":"host","message":"spoofed"}}"#,
         r#"{"event":""}"#,
         r#"{"event":"has space"}"#,
         r#"{"payload":{}}"#,
