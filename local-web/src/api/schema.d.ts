@@ -610,13 +610,62 @@ export interface components {
             /** @description Pending requests, oldest id first. */
             approvals: components["schemas"]["Approval"][];
         };
-        /**
-         * @description The whole config document: an ordered map of keys to values.
-         *
-         *     Keys the host does not know are kept as they are, so a newer runtime's settings survive a
-         *     write through an older host.
-         */
-        Config: Record<string, unknown>;
+        /** @description The runtime's config.yaml. The keys listed are checked (a wrong shape is 422 with the field's path); any other key is kept as it is; null unsets a key; values under secret keys are redacted in answers. */
+        Config: {
+            /** @description host:port (the host may be empty, as in `:8080`) */
+            listen_addr?: string | null;
+            database_path?: string | null;
+            skills_path?: string | null;
+            cache_path?: string | null;
+            /**
+             * Format: uri
+             * @description an http:// or https:// URL, or empty
+             */
+            cloud_api_url?: string | null;
+            model_provider?: string | null;
+            model_name?: string | null;
+            /**
+             * Format: uri
+             * @description an http:// or https:// URL, or empty
+             */
+            ollama_endpoint?: string | null;
+            configured_providers?: string[] | null;
+            /** @description browser origins such as http://localhost:5173 (no wildcard, no path) */
+            allowed_origins?: string[] | null;
+            /** @description browser origins such as http://localhost:5173 (no wildcard, no path) */
+            websocket_allowed_origins?: string[] | null;
+            max_websocket_connections?: number | null;
+            max_websocket_message_size?: number | null;
+            websocket_rate_limit_per_minute?: number | null;
+            memory_enabled?: boolean | null;
+            memory_auto_flush?: boolean | null;
+            memory_flush_threshold_tokens?: number | null;
+            enable_memory_profiling?: boolean | null;
+            agent_detect_enabled?: boolean | null;
+            /** @description a duration such as 30s, 5m or 1h30m */
+            agent_detect_interval?: string | null;
+            telegram_enabled?: boolean | null;
+            slack_enabled?: boolean | null;
+            max_messages_per_session?: number | null;
+            websocket_buffer_size?: number | null;
+            telemetry_disabled?: boolean | null;
+            /** @description a section: its listed keys are checked */
+            telemetry?: ({
+                enabled?: boolean | null;
+                /**
+                 * Format: uri
+                 * @description an http:// or https:// URL, or empty
+                 */
+                endpoint?: string | null;
+                ingest_key?: string | null;
+                /** @enum {string|null} */
+                compression?: "gzip" | "none" | null;
+            } & {
+                [key: string]: unknown;
+            }) | null;
+        } & {
+            [key: string]: unknown;
+        };
         /** @description The config as a client sees it: secrets replaced by [`REDACTED`]. */
         ConfigView: {
             /** @description The revision to send back as `If-Match` with a write. */

@@ -4,7 +4,10 @@ import type { components } from "./schema";
 
 type Schemas = components["schemas"];
 
-export type ConfigDocument = Schemas["Config"];
+/** The config as the host describes it: its known keys typed, any other key allowed. */
+export type ConfigSchema = Schemas["Config"];
+/** A config document being edited: whatever the person typed; the host checks it on save. */
+export type ConfigDocument = Record<string, unknown>;
 export type ConfigView = Schemas["ConfigView"];
 export type ErrorDetail = Schemas["ErrorDetail"];
 export type HealthReply = Schemas["HealthReply"];

@@ -66,6 +66,21 @@ function Field(props: {
         onChange={(e) => props.onChange(fromInput("list", e.target.value))}
       />
     );
+  } else if (field.kind === "choice") {
+    control = (
+      <select
+        {...common}
+        value={toInput("choice", props.value)}
+        onChange={(e) => props.onChange(fromInput("choice", e.target.value))}
+      >
+        <option value="">not set</option>
+        {(field.options ?? []).map((option) => (
+          <option key={option} value={option}>
+            {option}
+          </option>
+        ))}
+      </select>
+    );
   } else if (field.kind === "secret") {
     const stored = props.value === REDACTED;
     control = (

@@ -1,9 +1,10 @@
-// The known config keys the form edits (the host validates the same keys: pryx-core-api
-// config::schema), and the pure helpers behind save and conflict resolution.
+// The known config keys the form edits (the host validates the same keys and publishes them as
+// the `Config` schema of its OpenAPI document; schema-sync.test.ts keeps the two equal), and the
+// pure helpers behind save and conflict resolution.
 import type { ConfigDocument } from "../api/types";
 
 export type FieldKind =
-  "text" | "url" | "hostport" | "number" | "bool" | "duration" | "list" | "secret";
+  "text" | "url" | "hostport" | "number" | "bool" | "duration" | "list" | "secret" | "choice";
 
 export interface FieldSpec {
   key: string;
@@ -11,6 +12,8 @@ export interface FieldSpec {
   kind: FieldKind;
   group: string;
   help?: string;
+  /** The values a `choice` field offers (besides "not set"). */
+  options?: string[];
 }
 
 /** The marker the host returns for a secret (sending it back keeps the stored value). */
@@ -120,6 +123,14 @@ export const FIELDS: FieldSpec[] = [
     help: "OTLP/HTTP base URL (the telemetry Worker)",
   },
   { key: "telemetry.ingest_key", label: "Ingest key", kind: "secret", group: "Telemetry" },
+  {
+    key: "telemetry.compression",
+    label: "Compression",
+    kind: "choice",
+    options: ["gzip", "none"],
+    group: "Telemetry",
+    help: "not set: gzip for the Pryx endpoint",
+  },
 ];
 
 /** Whether two JSON values are equal. */
@@ -184,6 +195,8 @@ export function fromInput(kind: FieldKind, text: string): unknown {
       const n = Number(text);
       return Number.isFinite(n) ? n : text; // the host names the field when it is not a number
     }
+    case "choice":
+      return text === "" ? null : text;
     default:
       return text;
   }

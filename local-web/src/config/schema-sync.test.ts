@@ -1,65 +1,67 @@
 // @vitest-environment node
-// The form's field list must follow the keys the host validates (pryx-core-api
-// config::schema): a key added there without a field here, or a changed shape, fails.
+// The form's field list must follow the keys the host validates, as its OpenAPI document
+// publishes them (the `Config` schema of openapi.json, which `npm run check:api` proves equal to
+// the live host's): a key added there without a field here, or a changed shape, fails.
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { FIELDS, type FieldKind } from "./fields";
 
-const SCHEMA = resolve(import.meta.dirname, "../../../crates/pryx-core-api/src/config/schema.rs");
+const OPENAPI = resolve(import.meta.dirname, "../../openapi.json");
 
-const KIND_OF_SHAPE: Record<string, FieldKind> = {
-  HostPort: "hostport",
-  Text: "text",
-  HttpUrl: "url",
-  TextList: "list",
-  OriginList: "list",
-  Bool: "bool",
-  Duration: "duration",
-  Int: "number",
-};
+interface PropertySchema {
+  type?: string | string[];
+  format?: string;
+  pattern?: string;
+  enum?: (string | null)[];
+  properties?: Record<string, PropertySchema>;
+}
+
+/** The form's kind for a property of the host's schema. */
+function kindOf(schema: PropertySchema): FieldKind | string {
+  const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+  if (schema.enum) return "choice";
+  if (types.includes("boolean")) return "bool";
+  if (types.includes("integer")) return "number";
+  if (types.includes("array")) return "list";
+  if (types.includes("string")) {
+    if (schema.format === "uri") return "url";
+    if (schema.pattern?.includes(":")) return "hostport";
+    if (schema.pattern?.includes("ms|s|m|h")) return "duration";
+    return "text";
+  }
+  return `unmapped schema ${JSON.stringify(schema)}`;
+}
+
+/** Every known key (a section's keys dotted under it) with its kind. */
+function knownKeys(properties: Record<string, PropertySchema>, prefix = "") {
+  const out: { key: string; kind: string }[] = [];
+  for (const [name, schema] of Object.entries(properties)) {
+    if (schema.properties) out.push(...knownKeys(schema.properties, `${prefix}${name}.`));
+    else out.push({ key: `${prefix}${name}`, kind: kindOf(schema) });
+  }
+  return out;
+}
 
 describe("config form fields", () => {
-  it("cover every key the host validates, with the matching kind", () => {
-    const source = readFileSync(SCHEMA, "utf8");
-    // `const NAME_KEYS: &[(&str, Shape)] = &[ ... ];` lists the keys of a section.
-    const sectionKeys = new Map<string, string>();
-    for (const [, name, body] of source.matchAll(
-      /const (\w+): &\[\(&str, Shape\)\] = &\[([^;]*)\];/g,
-    )) {
-      if (name !== undefined && body !== undefined) sectionKeys.set(name, body);
-    }
-    const known: { key: string; kind: string }[] = [];
-    for (const [, key, shape, arg] of source.matchAll(
-      /\(\s*"([a-z_]+)",\s*Shape::(\w+)(?:\((\w+)\))?/g,
-    )) {
-      if (key === undefined) continue;
-      if (shape === "Section") {
-        const body = sectionKeys.get(arg ?? "") ?? "";
-        for (const [, inner, innerShape] of body.matchAll(/\(\s*"([a-z_]+)",\s*Shape::(\w+)/g)) {
-          known.push({
-            key: `${key}.${inner}`,
-            kind: KIND_OF_SHAPE[innerShape ?? ""] ?? `unmapped shape ${innerShape}`,
-          });
-        }
-        continue;
-      }
-      known.push({ key, kind: KIND_OF_SHAPE[shape ?? ""] ?? `unmapped shape ${shape}` });
-    }
-    // Keys of a section appear once more, bare, in the section's own list: drop those.
-    const sectionInner = new Set(
-      known.filter((k) => k.key.includes(".")).map((k) => k.key.split(".").slice(1).join(".")),
-    );
-    const topLevel = known.filter((k) => k.key.includes(".") || !sectionInner.has(k.key));
-    expect(topLevel.length).toBeGreaterThan(20);
+  it("cover every key the host validates, with the matching kind and choices", () => {
+    const doc = JSON.parse(readFileSync(OPENAPI, "utf8")) as {
+      components: { schemas: { Config: { properties: Record<string, PropertySchema> } } };
+    };
+    const config = doc.components.schemas.Config;
+    const known = knownKeys(config.properties);
+    expect(known.length).toBeGreaterThan(20);
     // Every non-secret field is a key the host checks; a secret field the host also checks
     // (as text, e.g. telemetry.ingest_key) counts with kind text.
-    const checked = new Set(topLevel.map((k) => k.key));
+    const checked = new Set(known.map((k) => k.key));
     const form = FIELDS.filter((f) => f.kind !== "secret" || checked.has(f.key)).map(
       ({ key, kind }) => ({ key, kind: kind === "secret" ? "text" : kind }),
     );
-    const byKey = (a: { key?: string }, b: { key?: string }) =>
-      (a.key ?? "").localeCompare(b.key ?? "");
-    expect(form.sort(byKey)).toEqual(topLevel.sort(byKey));
+    const byKey = (a: { key: string }, b: { key: string }) => a.key.localeCompare(b.key);
+    expect(form.sort(byKey)).toEqual(known.sort(byKey));
+    // A choice offers what the host accepts.
+    const compression = config.properties.telemetry?.properties?.compression;
+    const field = FIELDS.find((f) => f.key === "telemetry.compression");
+    expect(field?.options).toEqual(compression?.enum?.filter((v) => v !== null));
   });
 });

@@ -1,6 +1,8 @@
 //! The config document the runtime reads (`config.yaml`), its revisions, and the rules for
 //! changing it: merge patches, secret redaction and validation.
 
+#[cfg(feature = "openapi")]
+mod openapi;
 mod patch;
 mod schema;
 mod secret_values;
@@ -18,8 +20,6 @@ use crate::value::{Map, Value};
 /// Keys the host does not know are kept as they are, so a newer runtime's settings survive a
 /// write through an older host.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "openapi", schema(value_type = Object))]
 #[serde(transparent)]
 pub struct Config(pub Map);
 

@@ -6,7 +6,7 @@ use crate::value::Value;
 
 /// The shape a known key must have. `null` is always accepted: it means "unset".
 #[derive(Clone, Copy)]
-enum Shape {
+pub(super) enum Shape {
     Text,
     /// `host:port` (host may be empty, as in Go's `:8080`).
     HostPort,
@@ -24,6 +24,8 @@ enum Shape {
     Duration,
     /// A map whose known keys have these shapes (others are kept untouched).
     Section(&'static [(&'static str, Shape)]),
+    /// One of these strings.
+    OneOf(&'static [&'static str]),
 }
 
 /// `telemetry:` — where the host exports OTLP (docs/telemetry.md). `ingest_key` is a secret by
@@ -32,9 +34,11 @@ const TELEMETRY_KEYS: &[(&str, Shape)] = &[
     ("enabled", Shape::Bool),
     ("endpoint", Shape::HttpUrl),
     ("ingest_key", Shape::Text),
+    ("compression", Shape::OneOf(&["gzip", "none"])),
 ];
 
-const KNOWN_KEYS: &[(&str, Shape)] = &[
+/// Every top-level key the host or the runtime knows, with its shape.
+pub(super) const KNOWN_KEYS: &[(&str, Shape)] = &[
     ("listen_addr", Shape::HostPort),
     ("database_path", Shape::Text),
     ("skills_path", Shape::Text),
@@ -195,6 +199,10 @@ fn check(path: &str, value: &Value, shape: Shape, errors: &mut Vec<FieldError>) 
                 }
             }
         }
+        Shape::OneOf(allowed) => match value.as_str() {
+            Some(s) if allowed.contains(&s) => {}
+            _ => fail(format!("must be one of {}", allowed.join(", "))),
+        },
         Shape::Int { min, max } => match value.as_i64() {
             Some(i) if (min..=max).contains(&i) => {}
             _ => fail(format!("must be a whole number from {min} to {max}")),
@@ -321,6 +329,11 @@ mod tests {
             ]
         );
         assert_eq!(paths(r#"{"telemetry":true}"#), ["telemetry"]);
+        assert!(paths(r#"{"telemetry":{"compression":"none"}}"#).is_empty());
+        assert_eq!(
+            paths(r#"{"telemetry":{"compression":"zstd"}}"#),
+            ["telemetry.compression"]
+        );
     }
 
     #[test]
