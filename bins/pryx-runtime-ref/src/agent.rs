@@ -89,19 +89,25 @@ fn chat_send(state: &Arc<State>, params: &Value) -> Result<Value, (i64, String)>
         .and_then(Value::as_str)
         .unwrap_or("default")
         .to_owned();
-    let message_id = record(&session, "user", &content);
-    tokio::spawn(reply(state.clone(), session.clone(), content));
+    let message_id = record(&session, "user", &content, None);
+    tokio::spawn(reply(
+        state.clone(),
+        session.clone(),
+        content,
+        message_id.clone(),
+    ));
     Ok(json!({"accepted": true, "session_id": session, "message_id": message_id}))
 }
 
-/// Adds a message to `session` (creating it, titled by its first message) and returns its id.
-fn record(session: &str, role: &str, content: &str) -> String {
+/// Adds a message to `session` (creating it, titled by its first message) under `id`, or a new
+/// one, and returns the id.
+fn record(session: &str, role: &str, content: &str, id: Option<String>) -> String {
     let mut all = sessions();
     let entry = all.entry(session.to_owned()).or_insert_with(|| {
         let title: String = content.chars().take(40).collect();
         new_session(&title)
     });
-    let id = format!("{session}-{}", entry.messages.len() + 1);
+    let id = id.unwrap_or_else(|| format!("{session}-{}", entry.messages.len() + 1));
     let now = now();
     entry
         .messages
@@ -159,8 +165,9 @@ fn now() -> String {
     )
 }
 
-/// Replies to `content` in `session`.
-pub async fn reply(state: Arc<State>, session: String, content: String) {
+/// Replies to `content` (the message `reply_to`) in `session`. Every chunk names the reply's
+/// `message_id` and the message it answers, so a client can tell two replies apart.
+pub async fn reply(state: Arc<State>, session: String, content: String, reply_to: String) {
     let out = &state.out;
     publish(out, "session.typing", &session, json!({"typing": true}));
     out.notify(
@@ -176,8 +183,12 @@ pub async fn reply(state: Arc<State>, session: String, content: String) {
     } else {
         format!("You said: {content}")
     };
-    let chunks = stream(out, &session, &text, state.options.stream_delay_ms).await;
-    record(&session, "assistant", &text);
+    let ids = MessageIds {
+        message_id: format!("{reply_to}-reply"),
+        reply_to,
+    };
+    let chunks = stream(out, &session, &ids, &text, state.options.stream_delay_ms).await;
+    record(&session, "assistant", &text, Some(ids.message_id));
     out.notify(
         "telemetry.export",
         json!({"records": [{"kind": "metric", "name": "agent.reply.chunks", "value": chunks,
@@ -249,27 +260,29 @@ async fn use_tool(out: &Out, session: &str) -> String {
     }
 }
 
+/// The ids a streamed reply's chunks carry.
+struct MessageIds {
+    /// The reply's own id (as `session.resume` lists it afterwards).
+    message_id: String,
+    /// The id of the message it answers.
+    reply_to: String,
+}
+
 /// Streams `text` word by word, then a final empty chunk with `done: true`.
-async fn stream(out: &Out, session: &str, text: &str, delay_ms: u64) -> usize {
+async fn stream(out: &Out, session: &str, ids: &MessageIds, text: &str, delay_ms: u64) -> usize {
+    let chunk = |content: &str, done: bool| {
+        json!({"content": content, "done": done,
+               "message_id": ids.message_id, "reply_to": ids.reply_to})
+    };
     let mut chunks = 0;
     for word in text.split_inclusive(' ') {
-        publish(
-            out,
-            "session.message",
-            session,
-            json!({"content": word, "done": false}),
-        );
+        publish(out, "session.message", session, chunk(word, false));
         chunks += 1;
         if delay_ms > 0 {
             tokio::time::sleep(Duration::from_millis(delay_ms)).await;
         }
     }
-    publish(
-        out,
-        "session.message",
-        session,
-        json!({"content": "", "done": true}),
-    );
+    publish(out, "session.message", session, chunk("", true));
     chunks
 }
 

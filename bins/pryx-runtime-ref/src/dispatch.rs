@@ -1,7 +1,6 @@
 //! Answers what the host sends: the handshake, the admin methods, forwarded client calls and
 //! notifications; applies the misbehaviour switches.
 
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -46,7 +45,6 @@ pub struct State {
     garbage: AtomicU64,
     initialized: AtomicBool,
     received: Mutex<Received>,
-    pub sessions: Mutex<BTreeMap<String, u64>>,
 }
 
 impl State {
@@ -60,7 +58,6 @@ impl State {
             garbage: AtomicU64::new(0),
             initialized: AtomicBool::new(false),
             received: Mutex::default(),
-            sessions: Mutex::default(),
         }
     }
 
@@ -220,39 +217,6 @@ fn answer(state: &Arc<State>, method: &str, params: &Value) -> Result<Value, Fai
             match fixture.models.get(id) {
                 Some(models) => Ok(json!({"models": models})),
                 None => Err((-32004, format!("no provider named {id:?}"))),
-            }
-        }
-        "chat.send" => {
-            let content = str_param(params, "content")?.to_owned();
-            let session = params
-                .get("session_id")
-                .and_then(Value::as_str)
-                .unwrap_or("default")
-                .to_owned();
-            let n = {
-                let mut sessions = state.sessions.lock().unwrap();
-                let n = sessions.entry(session.clone()).or_default();
-                *n += 1;
-                *n
-            };
-            tokio::spawn(crate::agent::reply(state.clone(), session.clone(), content));
-            Ok(
-                json!({"accepted": true, "session_id": session, "message_id": format!("{session}-{n}")}),
-            )
-        }
-        "sessions.list" => {
-            let sessions = state.sessions.lock().unwrap();
-            let list: Vec<Value> = sessions
-                .iter()
-                .map(|(id, n)| json!({"id": id, "messages": n}))
-                .collect();
-            Ok(json!({"sessions": list}))
-        }
-        "session.resume" => {
-            let id = str_param(params, "session_id")?;
-            match state.sessions.lock().unwrap().get(id) {
-                Some(n) => Ok(json!({"session_id": id, "resumed": true, "messages": n})),
-                None => Err((-32004, format!("no session named {id:?}"))),
             }
         }
         "approval.resolve" => Err((

@@ -372,6 +372,16 @@ async fn a_chat_message_streams_a_reply() {
     .await;
     assert_eq!(text, "You said: hello there world");
     assert!(host.events.named("session.message").len() >= 5);
+    // Every chunk names the reply and the message it answers (the id chat.send returned).
+    let asked = to_json(&accepted)["message_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for chunk in host.events.named("session.message") {
+        let chunk = to_json(&chunk.payload);
+        assert_eq!(chunk["reply_to"], asked.as_str(), "{chunk}");
+        assert_eq!(chunk["message_id"], format!("{asked}-reply"), "{chunk}");
+    }
     let metric = eventually(Duration::from_secs(5), "a telemetry record", || {
         host.telemetry.0.lock().unwrap().first().cloned()
     })
