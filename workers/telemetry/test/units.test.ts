@@ -4,6 +4,7 @@
 
 import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
+import sharedKeyNames from "../../../docs/fixtures/secret-key-names.json";
 import { ingestPoint, MAX_METRIC_POINTS, metricPoints } from "../src/analytics";
 import { keysMatch, presentedKey } from "../src/auth";
 import { DEFAULT_MAX_BODY_BYTES, limitsFrom } from "../src/env";
@@ -33,6 +34,14 @@ describe("isSecretKey", () => {
   it.each(["max_tokens", "service.name", "public_key", "sort_key", "monkey", "keyboard.layout", ""])(
     "%s is not a secret",
     (key) => expect(isSecretKey(key)).toBe(false),
+  );
+
+  // The list the host's rule is tested against too (pryx-core-api config::secrets).
+  it.each(sharedKeyNames.secret)("%s (shared list) is a secret", (key) =>
+    expect(isSecretKey(key)).toBe(true),
+  );
+  it.each(sharedKeyNames.not_secret)("%s (shared list) is not a secret", (key) =>
+    expect(isSecretKey(key)).toBe(false),
   );
 });
 

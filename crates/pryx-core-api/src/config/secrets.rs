@@ -320,6 +320,29 @@ mod tests {
         }
     }
 
+    /// The list the telemetry Worker's rule is tested against too (docs/fixtures).
+    #[test]
+    fn the_shared_list_of_key_names_is_classified_as_it_says() {
+        let fixture: serde_json::Value =
+            serde_json::from_str(include_str!("../../../../docs/fixtures/secret-key-names.json"))
+                .unwrap();
+        let names = |list: &str| -> Vec<String> {
+            fixture[list]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap().to_owned())
+                .collect()
+        };
+        assert!(names("secret").len() >= 30);
+        for key in names("secret") {
+            assert!(is_secret_key(&key), "{key} should be secret");
+        }
+        for key in names("not_secret") {
+            assert!(!is_secret_key(&key), "{key} should not be secret");
+        }
+    }
+
     /// Every key of the config a fresh install writes (the defaults the runtime reads): only
     /// the channel tokens are secrets.
     #[test]
