@@ -5,13 +5,17 @@ import type { FieldError } from "./types";
 
 type Method = "get" | "put" | "post" | "patch" | "delete";
 
-/** The JSON body of the first 2xx answer `M` on path `P` declares (`void` for 204). */
+/** The JSON body of the 2xx answer (200, 201 or 202) `M` on path `P` declares (`void` for 204). */
 type Ok<P extends keyof paths, M extends Method> = paths[P][M] extends {
   responses: infer R;
 }
   ? R extends { 200: { content: { "application/json": infer B } } }
     ? B
-    : void
+    : R extends { 201: { content: { "application/json": infer B } } }
+      ? B
+      : R extends { 202: { content: { "application/json": infer B } } }
+        ? B
+        : void
   : never;
 
 /** The JSON request body operation `M` on `P` declares. */

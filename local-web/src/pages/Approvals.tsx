@@ -1,10 +1,9 @@
 // Pending approvals from every session, approve/deny, and the recent decisions.
 import { useState } from "react";
-import { describe } from "../api/client";
+import { call, describe } from "../api/client";
 import { Badge } from "../components/Badge";
 import { Json } from "../components/Json";
 import { Empty } from "../components/Notes";
-import { useLive } from "../live/context";
 import type { Approval } from "../state/approvals";
 import { approvals } from "../state/live";
 import { useStore } from "../state/store";
@@ -54,14 +53,18 @@ export function ApprovalsPage() {
 }
 
 function PendingRow({ approval }: { approval: Approval }) {
-  const socket = useLive();
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
   const resolve = async (approved: boolean) => {
     setBusy(true);
     setProblem(null);
     try {
-      await socket.request("approval.resolve", { approval_id: approval.approval_id, approved });
+      await call(
+        "post",
+        "/api/v1/approvals/{id}/resolve",
+        { approved },
+        { params: { id: approval.approval_id } },
+      );
     } catch (error) {
       setProblem(describe(error));
       setBusy(false);

@@ -1,11 +1,11 @@
-// Chat with the agent over /ws: sessions, the reply streaming in, tool calls as cards with
-// inline approve/deny. Works across reconnects: the stores keep what arrived, the host replays
-// what was missed.
+// Chat with the agent: sessions and messages through the typed API, the reply streaming in on
+// /ws, tool calls as cards with inline approve/deny. Works across reconnects: the stores keep
+// what arrived, the host replays what was missed.
 import { useState, type FormEvent } from "react";
-import { describe } from "../api/client";
+import { call, describe, get } from "../api/client";
 import { Badge } from "../components/Badge";
 import { Empty, ErrorNote, Loading } from "../components/Notes";
-import { useLive, useLinkState, useLiveEvent } from "../live/context";
+import { useLinkState, useLiveEvent } from "../live/context";
 import { useResource } from "../live/resource";
 import { addUserMessage, markUserFailed, nextKey, type Entry, type ToolCard } from "../state/chat";
 import { chat } from "../state/live";
@@ -14,7 +14,6 @@ import { Json } from "../components/Json";
 
 interface SessionSummary {
   id: string;
-  messages?: number;
   title?: string;
 }
 
@@ -30,11 +29,7 @@ const currentSession = new Store<string>(newSessionId());
 
 /** The chat page. */
 export function ChatPage() {
-  const socket = useLive();
-  const sessions = useResource(
-    () => socket.request<{ sessions: SessionSummary[] }>("sessions.list"),
-    ["runtime.status"],
-  );
+  const sessions = useResource(() => get("/api/v1/sessions"), ["runtime.status"]);
   // The list's message counts change when a reply is finished (not on every chunk).
   useLiveEvent("session.message", (event) => {
     if ((event.payload as { done?: boolean } | null)?.done === true) sessions.reload();
@@ -65,7 +60,6 @@ export function ChatPage() {
               >
                 {s.title ?? s.id}
               </button>
-              {s.messages !== undefined && <span className="muted"> {s.messages}</span>}
             </li>
           ))}
         </ul>
@@ -76,12 +70,11 @@ export function ChatPage() {
 }
 
 function Conversation({ session, onSent }: { session: string; onSent: () => void }) {
-  const socket = useLive();
   const link = useLinkState();
   const conversation = useStore(chat)[session];
   const [draft, setDraft] = useState("");
-  // One reply at a time: the runtime's chunks carry no message id, so two replies streaming
-  // at once in one session could not be told apart.
+  // One reply at a time: today's runtime's chunks carry no message id (the reference runtime's
+  // do), so two replies streaming at once in one session could not be told apart.
   const replying = (conversation?.entries ?? []).some((e) => e.kind === "assistant" && !e.done);
   const [problem, setProblem] = useState<unknown>(null);
   const send = async (event: FormEvent) => {
@@ -94,7 +87,12 @@ function Conversation({ session, onSent }: { session: string; onSent: () => void
     chat.update((state) => addUserMessage(state, session, content));
     setDraft("");
     try {
-      await socket.request("chat.send", { session_id: session, content });
+      await call(
+        "post",
+        "/api/v1/sessions/{id}/messages",
+        { content },
+        { params: { id: session } },
+      );
       onSent();
     } catch (error) {
       chat.update((state) => markUserFailed(state, session, key));
@@ -156,13 +154,18 @@ function EntryView({ entry }: { entry: Entry }) {
 }
 
 function ToolCardView({ card }: { card: ToolCard }) {
-  const socket = useLive();
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
   const resolve = async (approved: boolean) => {
     setBusy(true);
     try {
-      await socket.request("approval.resolve", { approval_id: card.approvalId, approved });
+      if (card.approvalId === undefined) return;
+      await call(
+        "post",
+        "/api/v1/approvals/{id}/resolve",
+        { approved },
+        { params: { id: card.approvalId } },
+      );
     } catch (error) {
       setProblem(describe(error));
     } finally {
