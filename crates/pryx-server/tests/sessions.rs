@@ -249,3 +249,26 @@ async fn the_login_exchange_answers_before_reading_a_body() {
         .unwrap();
     assert_eq!(res.status(), 401, "an unknown code, not a size refusal");
 }
+
+/// A session nobody uses any more lapses on its own: the `/ws` socket opened with it closes
+/// (4002) without any further request to the host.
+#[tokio::test]
+async fn a_lapsed_session_closes_its_sockets_without_a_request() {
+    let h = TestHost::start_with_policy(|policy| {
+        policy.session_idle_ttl = Duration::from_millis(300);
+    })
+    .await;
+    let cookie = login(&h).await;
+    let browser = [("cookie", cookie.clone()), ("origin", h.origin())];
+    let mut ws = open_ws(&h, &browser).await;
+    assert_eq!(
+        close_code(&mut ws).await,
+        Some(4002),
+        "the lapsed session's socket"
+    );
+    assert_eq!(
+        read_config(&h, &cookie).await,
+        401,
+        "the cookie is no credential any more"
+    );
+}

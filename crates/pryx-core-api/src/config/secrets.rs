@@ -323,9 +323,10 @@ mod tests {
     /// The list the telemetry Worker's rule is tested against too (docs/fixtures).
     #[test]
     fn the_shared_list_of_key_names_is_classified_as_it_says() {
-        let fixture: serde_json::Value =
-            serde_json::from_str(include_str!("../../../../docs/fixtures/secret-key-names.json"))
-                .unwrap();
+        let fixture: serde_json::Value = serde_json::from_str(include_str!(
+            "../../../../docs/fixtures/secret-key-names.json"
+        ))
+        .unwrap();
         let names = |list: &str| -> Vec<String> {
             fixture[list]
                 .as_array()

@@ -2,7 +2,8 @@
 //! fragment) is traded once for a session whose id lives only in an HttpOnly cookie.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
@@ -48,12 +49,17 @@ impl Session {
     }
 }
 
+type Sessions = Mutex<HashMap<String, Session>>;
+
 /// One-time login codes and the sessions they became. Sessions live only in this host's
-/// memory: a restart ends them all.
+/// memory: a restart ends them all. A session that lapses ends by itself, even when nothing
+/// uses it any more: a background sweep (started with the first session) cancels it, so the
+/// `/ws` sockets opened with it close within a quarter of the idle lifetime (15 s at most).
 pub(crate) struct LoginBook {
     lifetimes: Lifetimes,
     codes: Mutex<HashMap<String, Instant>>,
-    sessions: Mutex<HashMap<String, Session>>,
+    sessions: Arc<Sessions>,
+    sweeping: AtomicBool,
 }
 
 impl LoginBook {
@@ -61,8 +67,32 @@ impl LoginBook {
         Self {
             lifetimes,
             codes: Mutex::default(),
-            sessions: Mutex::default(),
+            sessions: Arc::default(),
+            sweeping: AtomicBool::new(false),
         }
+    }
+
+    /// Starts the sweep that ends lapsed sessions, once, on the current Tokio runtime; it stops
+    /// when the book is dropped.
+    fn start_sweep(&self) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        if self.sweeping.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let sessions = Arc::downgrade(&self.sessions);
+        let idle = self.lifetimes.session_idle;
+        let period = (idle / 4).clamp(Duration::from_millis(10), Duration::from_secs(15));
+        runtime.spawn(async move {
+            loop {
+                tokio::time::sleep(period).await;
+                let Some(sessions) = sessions.upgrade() else {
+                    break;
+                };
+                end_lapsed(&sessions, Instant::now(), idle);
+            }
+        });
     }
 
     /// A new login code, valid once within the code lifetime.
@@ -84,15 +114,9 @@ impl LoginBook {
             return None;
         }
         let session = random_hex(32);
+        self.start_sweep();
+        end_lapsed(&self.sessions, now, self.lifetimes.session_idle);
         let mut sessions = lock(&self.sessions);
-        let idle = self.lifetimes.session_idle;
-        sessions.retain(|_, s| {
-            let live = s.live(now, idle);
-            if !live {
-                s.ended.cancel();
-            }
-            live
-        });
         sessions.insert(
             session.clone(),
             Session {
@@ -135,6 +159,17 @@ impl LoginBook {
     }
 }
 
+/// Removes the sessions that are not live at `now`, cancelling what was opened with them.
+fn end_lapsed(sessions: &Sessions, now: Instant, idle: Duration) {
+    lock(sessions).retain(|_, s| {
+        let live = s.live(now, idle);
+        if !live {
+            s.ended.cancel();
+        }
+        live
+    });
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -165,6 +200,20 @@ mod tests {
             ended.is_cancelled(),
             "logging out ends what the session opened"
         );
+    }
+
+    /// Nothing uses the session after login: the sweep still ends it, and what was opened with
+    /// it (a `/ws` socket) is told.
+    #[tokio::test]
+    async fn a_lapsed_session_ends_without_a_request() {
+        let book = book(Duration::from_secs(60), Duration::from_millis(40));
+        let (code, _) = book.mint_code();
+        let (session, _) = book.redeem(&code).unwrap();
+        let ended = book.ended_signal(&session).unwrap();
+        tokio::time::timeout(Duration::from_secs(2), ended.cancelled())
+            .await
+            .expect("the lapsed session's sockets were never told");
+        assert!(book.ended_signal(&session).is_none());
     }
 
     #[test]
