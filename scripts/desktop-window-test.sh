@@ -19,7 +19,7 @@ pids=()
 cleanup() {
     local pid
     for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
+    [ -n "${KEEP_WORK:-}" ] && echo "kept $work" || rm -rf "$work"
 }
 trap cleanup EXIT
 
@@ -44,7 +44,7 @@ wait_for() {
     done
 }
 # the first probe line of kind $2 in file $1 (and matching the jq-free grep $3, if given)
-probe_line() { grep -m1 "\"probe\":\"$2\"" "$1" | grep -e "${3:-}" ; }
+probe_line() { grep "\"probe\":\"$2\"" "$1" | grep -m1 -e "${3:-}"; }
 field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
 alive() { [ -d "/proc/$1" ] && ! grep -q '^State:.*[ZX]' "/proc/$1/status" 2>/dev/null; }
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -63,18 +63,18 @@ echo "Xvfb on $DISPLAY"
 export WEBKIT_DISABLE_COMPOSITING_MODE=1 LIBGL_ALWAYS_SOFTWARE=1 PRYX_DESKTOP_PROBE=1
 export NO_AT_BRIDGE=1
 
-start_desktop() { # name, data dir, extra args...
+start_desktop() { # name, data dir, extra args...; sets $app (a child of this shell)
     local name=$1 dir=$2
     shift 2
     "$bin/pryx-desktop" --data-dir "$dir" "$@" >"$work/$name.out" 2>"$work/$name.err" &
-    pids+=($!)
-    echo $!
+    app=$!
+    pids+=("$app")
 }
 
 # --- 1. embedded host, a second instance, quit
 h1=$(home embedded)
 t0=$SECONDS
-app=$(start_desktop embedded "$h1" --port 0 --runtime "$bin/pryx-runtime-ref")
+start_desktop embedded "$h1" --port 0 --runtime "$bin/pryx-runtime-ref"
 wait_for 30 probe_line "$work/embedded.out" host '"mode":"embedded"' || fail "no embedded host reported"
 addr=$(field "$(probe_line "$work/embedded.out" host)" addr)
 port=${addr##*:}
@@ -128,7 +128,7 @@ headless=$!
 pids+=($headless)
 wait_for 15 grep -q '"event":"listening"' "$work/headless.out" || fail "headless host did not start"
 haddr=$(field "$(grep -m1 '"event":"listening"' "$work/headless.out")" addr)
-app=$(start_desktop attach "$h2" --port 0)
+start_desktop attach "$h2" --port 0
 wait_for 30 probe_line "$work/attach.out" host '"mode":"attached"' || fail "the desktop did not attach"
 [ "$(field "$(probe_line "$work/attach.out" host)" addr)" = "$haddr" ] || fail "attached to the wrong address"
 pass "the desktop attached to the headless host at $haddr (no second host)"
@@ -150,7 +150,7 @@ pids+=($!)
 wait_for 5 test -s "$work/busy.port" || fail "no busy port"
 busy=$(cat "$work/busy.port")
 t3=$SECONDS
-app=$(start_desktop problem "$h3" --port "$busy")
+start_desktop problem "$h3" --port "$busy"
 wait_for 10 window_named "Pryx: host not available" || fail "no problem page window within 10 s"
 took=$((SECONDS - t3))
 problem=$(probe_line "$work/problem.out" problem) || fail "no problem reported"

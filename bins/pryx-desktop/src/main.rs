@@ -26,6 +26,8 @@ use crate::shell::Shell;
 
 fn main() {
     let options = pryx_core::Options::parse();
+    // reqwest (ours and the updater's) is built on rustls without a default provider.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let app = tauri::Builder::default()
         // First, so a second launch hands over before anything else starts.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
@@ -57,7 +59,17 @@ fn main() {
                 options.update_pubkey = pubkey;
             }
             tauri::async_runtime::spawn(quit_on_signal(handle.clone()));
-            tauri::async_runtime::spawn(shell::bring_up(handle.clone(), options));
+            let bring_up = tauri::async_runtime::spawn(shell::bring_up(handle.clone(), options));
+            let watcher = handle.clone();
+            tauri::async_runtime::spawn(async move {
+                // Never a page that waits forever: a bug in bringing the host up is shown too.
+                if let Err(e) = bring_up.await {
+                    shell::show_problem(
+                        &watcher,
+                        Problem::host_did_not_start(&format!("internal error: {e}")),
+                    );
+                }
+            });
             tauri::async_runtime::spawn(tray::refresh_forever(handle));
             probe::emit("ready", json!({ "pid": std::process::id() }));
             Ok(())
