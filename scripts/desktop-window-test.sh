@@ -48,7 +48,8 @@ probe_line() { grep "\"probe\":\"$2\"" "$1" | grep -m1 -e "${3:-}"; }
 field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
 alive() { [ -d "/proc/$1" ] && ! grep -q '^State:.*[ZX]' "/proc/$1/status" 2>/dev/null; }
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-window_named() { xdotool search --name "^$1\$" >/dev/null; }
+window_named() { xdotool search --onlyvisible --name "^$1\$" >/dev/null; }
+window_hidden() { ! xdotool search --onlyvisible --name "^$1\$" >/dev/null; }
 screenshot() { import -window root "$art/$1.png"; echo "screenshot: $art/$1.png"; }
 home() { mkdir -m 700 "$work/$1"; echo "$work/$1"; }
 
@@ -96,9 +97,28 @@ runtime_pid=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["ports"
     || fail "runtime pid $runtime_pid is not the reference runtime"
 grep -q "^PPid:[[:space:]]*$app\$" "/proc/$runtime_pid/status" || fail "runtime $runtime_pid is not a child of the app $app"
 pass "the embedded host answers on $port (health ok) and supervises runtime pid $runtime_pid (a child of the app)"
-wait_for 10 probe_line "$work/embedded.out" status 'Runtime: ready' || fail "the tray never said the runtime is ready"
+status=$("$bin/pryx" --data-dir "$h1" --json status) || fail "pryx status did not find the desktop's host"
+[ "$(field "$status" pid)" = "$app" ] || fail "pryx status names another pid: $status"
+pass "the CLI (pryx status) finds the desktop's embedded host (pid $app)"
+wait_for 10 probe_line "$work/embedded.out" status "Runtime: ready (pid $runtime_pid)" \
+    || fail "the tray never said the runtime is ready"
 pass "tray status: $(probe_line "$work/embedded.out" status 'Runtime: ready')"
+# The tray follows the host's own view: kill the runtime, and the tray shows the restart.
+kill -KILL "$runtime_pid"
+wait_for 15 probe_line "$work/embedded.out" status 'Runtime: ready (pid [0-9]*, 1 restart)' \
+    || fail "the tray did not follow the runtime's restart: $(grep '"status"' "$work/embedded.out" | tail -n 3)"
+runtime_pid=$(probe_line "$work/embedded.out" status '1 restart' | grep -o 'pid [0-9]*' | cut -d' ' -f2)
+alive "$runtime_pid" || fail "the restarted runtime $runtime_pid is not running"
+pass "after the runtime was killed the tray says: $(probe_line "$work/embedded.out" status '1 restart')"
 screenshot embedded-dashboard
+
+window=$(xdotool search --onlyvisible --name "^Dashboard · Pryx\$" | head -n1)
+./scripts/x11-close-window.py "$window"
+wait_for 10 probe_line "$work/embedded.out" hidden || fail "closing the window did not hide it"
+wait_for 5 window_hidden "Dashboard · Pryx" || fail "the window is still mapped after closing it"
+alive "$app" || fail "closing the window ended the app"
+curl -fsS "http://$addr/api/v1/health" >/dev/null || fail "closing the window stopped the host"
+pass "closing the window (WM_DELETE_WINDOW) hides it; app and host keep running"
 
 t1=$SECONDS
 timeout 20 "$bin/pryx-desktop" --data-dir "$h1" --port 0 >"$work/second.out" 2>"$work/second.err" \
@@ -108,7 +128,8 @@ wait_for 5 probe_line "$work/embedded.out" second-instance || fail "the first in
 grep -q '"probe":"host"' "$work/second.out" && fail "the second instance started a host"
 alive "$app" || fail "the first instance died"
 curl -fsS "http://$addr/api/v1/health" >/dev/null || fail "the host stopped answering after the second launch"
-pass "the first instance was focused and keeps serving"
+wait_for 10 window_named "Dashboard · Pryx" || fail "the second launch did not bring the hidden window back"
+pass "the first instance showed its window again and keeps serving"
 
 t2=$SECONDS
 kill -TERM "$app"
@@ -146,7 +167,8 @@ wait_for 10 bash -c "! [ -d /proc/$headless ]" || fail "headless host did not st
 # --- 3. the host cannot start: the window says why, quickly
 h3=$(home problem)
 python3 -c 'import socket,time,sys; s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(120)' >"$work/busy.port" &
-pids+=($!)
+listener=$!
+pids+=("$listener")
 wait_for 5 test -s "$work/busy.port" || fail "no busy port"
 busy=$(cat "$work/busy.port")
 t3=$SECONDS
@@ -161,6 +183,22 @@ screenshot problem-page
 kill -TERM "$app"
 wait_for 15 bash -c "! [ -d /proc/$app ]" || fail "app with the problem page did not exit"
 pass "quit from the problem page"
+kill "$listener"
+wait "$listener" 2>/dev/null || true
+
+# --- 4. a data dir the trust checks refuse: the window names the fix
+h4=$(home unsafe)
+chmod 777 "$h4"
+t4=$SECONDS
+start_desktop unsafe "$h4" --port 0
+wait_for 10 window_named "Pryx: host not available" || fail "no problem page for an unsafe data dir within 10 s"
+problem=$(probe_line "$work/unsafe.out" problem) || fail "no problem reported"
+echo "$problem" | grep -q "The data directory is not safe to use" || fail "wrong problem: $problem"
+echo "$problem" | grep -q "chmod" || fail "the problem does not name the fix: $problem"
+pass "unsafe data dir: the window says so, with the fix, after $((SECONDS - t4)) s"
+screenshot problem-unsafe-data-dir
+kill -TERM "$app"
+wait_for 15 bash -c "! [ -d /proc/$app ]" || fail "app with the unsafe-dir page did not exit"
 
 echo
 echo "$passed passed, 0 failed"

@@ -39,8 +39,8 @@ cargo clippy -p pryx-desktop --all-targets --locked -- -D warnings
 step "unit tests (attach decision, problem page, tray status, token trust, updater key)"
 cargo test -p pryx-desktop --locked
 
-step "build (the app, the headless host and the reference runtime it supervises)"
-cargo build -p pryx-desktop -p pryx-core -p pryx-runtime-ref --locked
+step "build (the app; the headless host, the CLI and the reference runtime the test uses)"
+cargo build -p pryx-desktop -p pryx-core -p pryx -p pryx-runtime-ref --locked
 
 step "real window under Xvfb"
 dbus-run-session -- ./scripts/desktop-window-test.sh

@@ -22,23 +22,24 @@ impl Problem {
         let (title, fix) = if lower.contains("already in use") {
             (
                 "The port is taken by another program",
-                "Stop the program that listens on it, or start Pryx on another port: \
-                 PRYX_PORT=0 pryx-desktop (or --port 0) picks a free one.",
+                "Stop the program that listens on it, or use another port: quit Pryx (tray \
+                 menu → Quit) and start it with PRYX_PORT=0 (or --port 0), which picks a free one.",
             )
         } else if lower.contains("refusing to use") {
             (
                 "The data directory is not safe to use",
-                "Apply the fix named above (or run `pryx doctor --fix`), then open Pryx again.",
+                "Apply the fix named above (or run `pryx doctor --fix`), then quit Pryx (tray \
+                 menu → Quit) and open it again.",
             )
         } else if lower.contains("already runs") || lower.contains("already running") {
             (
                 "Another Pryx host holds the data directory",
-                "Wait for it to finish starting, or stop it (`pryx stop`), then open Pryx again.",
+                "Stop it (`pryx stop`), then quit Pryx (tray menu → Quit) and open it again.",
             )
         } else {
             (
                 "The Pryx host could not start",
-                "Fix the cause named above, then choose Quit in the tray menu and open Pryx again. \
+                "Fix the cause named above, then quit Pryx (tray menu → Quit) and open it again. \
                  The host's log is in <data dir>/logs/.",
             )
         };

@@ -62,12 +62,26 @@ impl StatusLines {
     }
 }
 
-/// The runtime's state as health reports it (`{state, detail, pid, …}`).
+/// The runtime's state as health reports it (`{state, detail, pid, restarts, …}`): the state,
+/// then why, which process, and how often it was restarted, when there is something to say.
 fn runtime_state(port: &Value) -> String {
     let state = port["state"].as_str().unwrap_or("unknown");
-    match port["detail"].as_str() {
-        Some(reason) if !reason.is_empty() => format!("{state} ({reason})"),
-        _ => state.to_owned(),
+    let mut facts = Vec::new();
+    if let Some(detail) = port["detail"].as_str().filter(|d| !d.is_empty()) {
+        facts.push(detail.to_owned());
+    }
+    if let Some(pid) = port["pid"].as_u64() {
+        facts.push(format!("pid {pid}"));
+    }
+    match port["restarts"].as_u64() {
+        Some(1) => facts.push("1 restart".into()),
+        Some(n) if n > 1 => facts.push(format!("{n} restarts")),
+        _ => {}
+    }
+    if facts.is_empty() {
+        state.to_owned()
+    } else {
+        format!("{state} ({})", facts.join(", "))
     }
 }
 
@@ -78,10 +92,15 @@ mod tests {
 
     #[test]
     fn a_healthy_embedded_host_with_a_ready_runtime() {
-        let body = json!({"status":"ok","version":"0.1.0","ports":{"runtime":{"state":"ready"}}});
+        let body = json!({"status":"ok","version":"0.1.0",
+            "ports":{"runtime":{"state":"ready","detail":null,"pid":77,"restarts":0}}});
         let lines = StatusLines::from_health(Ownership::Embedded, 4242, Ok(&body));
         assert_eq!(lines.host, "Host: ok on port 4242, in this app (v0.1.0)");
-        assert_eq!(lines.runtime, "Runtime: ready");
+        assert_eq!(lines.runtime, "Runtime: ready (pid 77)");
+        let body = json!({"status":"ok","version":"0.1.0",
+            "ports":{"runtime":{"state":"ready","pid":78,"restarts":2}}});
+        let lines = StatusLines::from_health(Ownership::Embedded, 4242, Ok(&body));
+        assert_eq!(lines.runtime, "Runtime: ready (pid 78, 2 restarts)");
     }
 
     #[test]

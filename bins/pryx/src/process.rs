@@ -1,6 +1,7 @@
 //! Finding the host of a data directory: `host.lock` names the pid (and, once it listens, the
 //! address) of the one host allowed on it; `runtime.port` is the fallback for the port. A pid
-//! counts only while it is alive and is a Pryx host (`pryx-core` or `pryx-desktop`), so a stale lock file never misleads.
+//! counts only while it is alive and is a Pryx host (`pryx-core`, or `pryx-desktop` embedding
+//! one), so a stale lock file never misleads.
 
 use std::net::SocketAddr;
 use std::path::Path;
