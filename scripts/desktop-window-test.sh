@@ -4,8 +4,9 @@
 # names (xdotool), the host's own answers on its port (curl), the page's DOM read back from
 # the webview (the app's test-only PRYX_DESKTOP_PROBE=1 lines on stdout), process ids from
 # /proc. Screenshots are kept in target/desktop-artifacts/ (they illustrate; they prove
-# nothing on their own). Scenarios: embedded host + second instance + quit; attaching to a
-# running headless host; the problem page when the port is taken.
+# nothing on their own). Scenarios: embedded host (close hides, second instance, quit, no
+# orphans); attaching to a running headless host; the problem page when the port is taken and
+# when the data dir is unsafe. KEEP_WORK=1 keeps the temp dir with every log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
