@@ -1,17 +1,20 @@
 //! Composition: the headless host's adapters around the server. Nothing here but wiring.
+//! [`start`] is the one place the adapters meet; `pryx-core` and `pryx-desktop` both use it.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use pryx_core_api::{ApprovalService, ConfigStore, RuntimeBridge, TelemetrySink, UpdateService};
 use pryx_ipc::{HostHandles, NoRuntime, SidecarBridge, SidecarConfig};
 use pryx_server::{
-    Adapters, AdminToken, EventHub, Host, MIN_TOKEN_LEN, SecurityPolicy, StopSignals, bind_std,
+    Adapters, AdminToken, EventHub, Host, MIN_TOKEN_LEN, RunningHost, SecurityPolicy,
+    ShutdownHandle, StopSignals, bind_std,
 };
 use pryx_store::{
-    DataDir, FileConfigStore, MachineProbe, RevisionKey, SkillDirectories, SkillRoots, TokenFile,
+    DataDir, FileConfigStore, HostLock, MachineProbe, RevisionKey, SkillDirectories, SkillRoots,
+    StoreError, TokenFile,
 };
 use pryx_telemetry::{HostLogOptions, NoopTelemetry, OtlpTelemetry, Resolved, TracedRuntime};
 use pryx_update::{TauriUpdater, UpdaterConfig};
@@ -21,8 +24,122 @@ use crate::options::Options;
 /// Errors that stop the host from starting, each with a sentence a person can act on.
 pub type StartError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Starts the host, prints where it listens, and serves until SIGINT or SIGTERM.
+/// A host started by [`start`]: serving, holding its data dir's lock, its runtime supervised.
+/// Stop it with [`StartedHost::shutdown_handle`] and then [`StartedHost::wait`]; dropping it
+/// without waiting leaves the server task running until the process ends.
+pub struct StartedHost {
+    host: RunningHost,
+    lock: HostLock,
+    telemetry: Arc<dyn TelemetrySink>,
+    updater: Arc<TauriUpdater>,
+    data_dir: PathBuf,
+    token_file: PathBuf,
+    signals: Option<StopSignals>,
+}
+
+/// How a host stopped (see [`StartedHost::wait`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    /// Asked to stop (a signal, a quit): nothing more to do.
+    Stopped,
+    /// An update of this program was installed: the caller should become the new binary
+    /// ([`restart_into_update`]).
+    UpdateInstalled,
+}
+
+impl StartedHost {
+    /// The address the host listens on (the port is real even when 0 was asked for).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.host.local_addr()
+    }
+
+    /// The data directory this host holds.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// The admin token's file (`<data-dir>/admin.token`).
+    pub fn token_file(&self) -> &Path {
+        &self.token_file
+    }
+
+    /// Stops the host gracefully from anywhere (requests in flight finish, the runtime is
+    /// stopped); [`StartedHost::wait`] then returns.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        self.host.shutdown_handle()
+    }
+
+    /// SIGINT/SIGTERM, registered before the address was announced (so a signal right after
+    /// start is never fatal). Taken once; an embedder routes them through its own quit path.
+    pub fn take_signals(&mut self) -> Option<StopSignals> {
+        self.signals.take()
+    }
+
+    /// Waits until the host has stopped (runtime included), gives queued telemetry one
+    /// bounded chance to leave, and releases the data dir (removing `runtime.port`).
+    pub async fn wait(self) -> Result<Stopped, StartError> {
+        let Self {
+            host,
+            lock,
+            telemetry,
+            updater,
+            ..
+        } = self;
+        host.wait().await?;
+        let _ = tokio::time::timeout(Duration::from_secs(3), telemetry.flush()).await;
+        drop(lock);
+        if updater.restart_requested().borrow().is_some() {
+            return Ok(Stopped::UpdateInstalled);
+        }
+        Ok(Stopped::Stopped)
+    }
+}
+
+/// The address of the live host holding the data dir, when `err` says [`start`] failed
+/// because one already runs there (`None` inside when it has not announced its address yet).
+pub fn already_running(err: &StartError) -> Option<Option<SocketAddr>> {
+    match err.downcast_ref::<StoreError>()? {
+        StoreError::AlreadyRunning { addr, .. } => {
+            Some(addr.as_deref().and_then(|a| a.parse().ok()))
+        }
+        _ => None,
+    }
+}
+
+/// Starts the headless host, prints where it listens, and serves until SIGINT or SIGTERM;
+/// after an installed update it becomes the new binary.
 pub async fn run(options: Options) -> Result<(), StartError> {
+    let mut started = start(options).await?;
+    let bound = started.local_addr();
+    println!(
+        "{}",
+        serde_json::json!({
+            "event": "listening",
+            "addr": bound.to_string(),
+            "url": format!("http://{bound}/"),
+            "data_dir": started.data_dir().display().to_string(),
+            "token_file": started.token_file().display().to_string(),
+            "pid": std::process::id(),
+        })
+    );
+    if let Some(signals) = started.take_signals() {
+        tokio::spawn(signals.stop_on_signal(started.shutdown_handle()));
+    }
+    match started.wait().await? {
+        Stopped::Stopped => Ok(()),
+        Stopped::UpdateInstalled => restart_into_update(),
+    }
+}
+
+/// Becomes the updated binary (see [`Stopped::UpdateInstalled`]).
+pub fn restart_into_update() -> Result<(), StartError> {
+    restart(&updater_executable()?)
+}
+
+/// Composes and starts the host for `options`: takes the data dir (one host per data dir:
+/// a second start fails with an error [`already_running`] recognises), installs the logger,
+/// binds the port, starts the runtime's supervisor and the server. Returns once it serves.
+pub async fn start(options: Options) -> Result<StartedHost, StartError> {
     // Nothing in the data dir is read before it passed the ownership checks, and nothing is
     // started before this process holds it: one host per data dir.
     let data = DataDir::open(resolve_data_dir(options.data_dir.clone())?)?;
@@ -163,23 +280,8 @@ pub async fn run(options: Options) -> Result<(), StartError> {
         .logs(logging.ring.clone())
         .start()
         .await?;
-    let bound = host.local_addr();
-    println!(
-        "{}",
-        serde_json::json!({
-            "event": "listening",
-            "addr": bound.to_string(),
-            "url": format!("http://{bound}/"),
-            "data_dir": data_dir.display().to_string(),
-            "token_file": token_file.path().display().to_string(),
-            "pid": std::process::id(),
-        })
-    );
-
-    tokio::spawn(signals.stop_on_signal(host.shutdown_handle()));
     // An installed update stops the host the same clean way a signal does (requests in flight,
-    // the apply's own answer included, finish; the runtime is stopped), then the process
-    // becomes the new binary.
+    // the apply's own answer included, finish; the runtime is stopped); `wait` then says so.
     let mut installed = updater.restart_requested();
     let stop = host.shutdown_handle();
     tokio::spawn(async move {
@@ -187,14 +289,15 @@ pub async fn run(options: Options) -> Result<(), StartError> {
             stop.shutdown();
         }
     });
-    host.wait().await?;
-    // Whatever is queued gets one bounded chance to leave.
-    let _ = tokio::time::timeout(Duration::from_secs(3), telemetry.flush()).await;
-    drop(lock); // removes runtime.port
-    if updater.restart_requested().borrow().is_some() {
-        return restart(&updater_executable()?);
-    }
-    Ok(())
+    Ok(StartedHost {
+        host,
+        lock,
+        telemetry,
+        updater,
+        data_dir,
+        token_file: token_file.path().to_path_buf(),
+        signals: Some(signals),
+    })
 }
 
 /// The updater: the build's endpoints and key unless `--update-endpoint` / `--update-pubkey`
@@ -244,7 +347,7 @@ fn restart(executable: &std::path::Path) -> Result<(), StartError> {
 }
 
 /// `--data-dir`, else `PRYX_HOME` (folded into the flag by clap), else `~/.pryx`.
-fn resolve_data_dir(flag: Option<PathBuf>) -> Result<PathBuf, StartError> {
+pub fn resolve_data_dir(flag: Option<PathBuf>) -> Result<PathBuf, StartError> {
     if let Some(dir) = flag {
         return Ok(dir);
     }

@@ -1,6 +1,7 @@
 //! Finding the host of a data directory: `host.lock` names the pid (and, once it listens, the
 //! address) of the one host allowed on it; `runtime.port` is the fallback for the port. A pid
-//! counts only while it is alive and is a `pryx-core`, so a stale lock file never misleads.
+//! counts only while it is alive and is a Pryx host (`pryx-core`, or `pryx-desktop` embedding
+//! one), so a stale lock file never misleads.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -47,12 +48,12 @@ pub fn read_port_file(dir: &Path) -> Option<u16> {
         .ok()
 }
 
-/// The host running for `dir`, if any: the lock's pid is alive and a `pryx-core`, and it has
+/// The host running for `dir`, if any: the lock's pid is alive and a Pryx host, and it has
 /// announced an address (or `runtime.port` holds one).
 pub fn find(dir: &Path) -> Option<RunningHost> {
     let record = read_lock(dir);
     let pid = record.pid?;
-    if !is_alive(pid) || !is_pryx_core(pid) {
+    if !is_alive(pid) || !is_pryx_host(pid) {
         return None;
     }
     let addr = record
@@ -61,7 +62,7 @@ pub fn find(dir: &Path) -> Option<RunningHost> {
     Some(RunningHost { pid, addr })
 }
 
-/// Like [`find`], but when the lock names a live `pryx-core` that has not announced its
+/// Like [`find`], but when the lock names a live Pryx host that has not announced its
 /// address yet (it is starting), waits up to `patience` for it.
 pub fn find_waiting(dir: &Path, patience: Duration) -> Option<RunningHost> {
     let deadline = Instant::now() + patience;
@@ -71,7 +72,7 @@ pub fn find_waiting(dir: &Path, patience: Duration) -> Option<RunningHost> {
         }
         let starting = read_lock(dir)
             .pid
-            .is_some_and(|pid| is_alive(pid) && is_pryx_core(pid));
+            .is_some_and(|pid| is_alive(pid) && is_pryx_host(pid));
         if !starting || Instant::now() >= deadline {
             return None;
         }
@@ -115,9 +116,11 @@ fn is_zombie(_pid: u32) -> bool {
     false
 }
 
-/// Whether `pid` runs a `pryx-core` executable (so a reused pid is never signalled).
-pub fn is_pryx_core(pid: u32) -> bool {
-    program_name(pid).is_some_and(|name| name.starts_with("pryx-core"))
+/// Whether `pid` runs a Pryx host: `pryx-core`, or `pryx-desktop` (which embeds the same host
+/// in-process and quits cleanly on SIGTERM). A reused pid of anything else is never signalled.
+pub fn is_pryx_host(pid: u32) -> bool {
+    program_name(pid)
+        .is_some_and(|name| name.starts_with("pryx-core") || name.starts_with("pryx-desktop"))
 }
 
 /// The executable name of `pid`.
@@ -152,7 +155,7 @@ pub fn program_name(pid: u32) -> Option<String> {
 #[cfg(unix)]
 pub fn terminate(pid: u32) -> std::io::Result<()> {
     let pid = libc::pid_t::try_from(pid).map_err(|_| std::io::ErrorKind::InvalidInput)?;
-    // SAFETY: sending a signal to a process we checked is a pryx-core of this data dir.
+    // SAFETY: sending a signal to a process we checked is a Pryx host of this data dir.
     if unsafe { libc::kill(pid, libc::SIGTERM) } == 0 {
         Ok(())
     } else {
@@ -195,7 +198,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let me = std::process::id();
         assert!(is_alive(me));
-        assert!(!is_pryx_core(me), "the test binary is not a pryx-core");
+        assert!(!is_pryx_host(me), "the test binary is not a pryx-core");
         std::fs::write(
             dir.path().join(LOCK_FILE),
             format!(r#"{{"pid": {me}, "addr": "127.0.0.1:1"}}"#),
@@ -203,5 +206,31 @@ mod tests {
         .unwrap();
         assert_eq!(find(dir.path()), None);
         assert!(!is_alive(0) && !is_alive(u32::MAX));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_desktop_app_holding_the_lock_is_the_host() {
+        // pryx-desktop embeds the host in-process: its pid is the host's.
+        let dir = tempfile::tempdir().unwrap();
+        let exe = dir.path().join("pryx-desktop");
+        std::fs::copy("/bin/sleep", &exe).unwrap();
+        let mut child = std::process::Command::new(&exe).arg("5").spawn().unwrap();
+        let pid = child.id();
+        std::fs::write(
+            dir.path().join(LOCK_FILE),
+            format!(r#"{{"pid": {pid}, "addr": "127.0.0.1:4242"}}"#),
+        )
+        .unwrap();
+        let found = find(dir.path());
+        let _ = child.kill();
+        let _ = child.wait();
+        assert_eq!(
+            found,
+            Some(RunningHost {
+                pid,
+                addr: "127.0.0.1:4242".parse().unwrap()
+            })
+        );
     }
 }

@@ -343,7 +343,7 @@ pub fn lock(dir: &Path) -> Vec<Finding> {
                 host.pid, host.addr
             ),
         )],
-        (Some(pid), None) if process::is_alive(pid) && process::is_pryx_core(pid) => vec![
+        (Some(pid), None) if process::is_alive(pid) && process::is_pryx_host(pid) => vec![
             Finding::new(
                 "lock",
                 Level::Warn,

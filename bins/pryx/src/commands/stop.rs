@@ -14,7 +14,7 @@ pub async fn run(ctx: &Ctx, timeout_secs: u64) -> Outcome {
     let record = process::read_lock(&ctx.data_dir);
     let pid = record
         .pid
-        .filter(|pid| process::is_alive(*pid) && process::is_pryx_core(*pid))
+        .filter(|pid| process::is_alive(*pid) && process::is_pryx_host(*pid))
         .ok_or_else(|| ctx.no_host())?;
     let started = Instant::now();
     process::terminate(pid).map_err(|e| Failure::error(format!("cannot signal pid {pid}: {e}")))?;
