@@ -1,6 +1,7 @@
 //! Composition: the headless host's adapters around the server. Nothing here but wiring.
 //! [`start`] is the one place the adapters meet; `pryx-core` and `pryx-desktop` both use it.
 
+use std::io::IsTerminal as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -9,7 +10,7 @@ use std::time::Duration;
 use pryx_core_api::{ApprovalService, ConfigStore, RuntimeBridge, TelemetrySink, UpdateService};
 use pryx_ipc::{HostHandles, NoRuntime, SidecarBridge, SidecarConfig};
 use pryx_server::{
-    Adapters, AdminToken, EventHub, Host, MIN_TOKEN_LEN, RunningHost, SecurityPolicy,
+    Adapters, AdminToken, EventHub, Host, LoginLink, MIN_TOKEN_LEN, RunningHost, SecurityPolicy,
     ShutdownHandle, StopSignals, bind_std,
 };
 use pryx_store::{
@@ -61,6 +62,11 @@ impl StartedHost {
     /// The admin token's file (`<data-dir>/admin.token`).
     pub fn token_file(&self) -> &Path {
         &self.token_file
+    }
+
+    /// A new one-time login link for the web UI (valid once, for a minute).
+    pub fn login_link(&self) -> LoginLink {
+        self.host.login_link()
     }
 
     /// Stops the host gracefully from anywhere (requests in flight finish, the runtime is
@@ -122,6 +128,16 @@ pub async fn run(options: Options) -> Result<(), StartError> {
             "pid": std::process::id(),
         })
     );
+    // A person at a terminal gets a link that logs the browser in; a service manager's log or
+    // a pipe never sees one (a login code is a credential for a minute).
+    if std::io::stderr().is_terminal() {
+        let link = started.login_link();
+        eprintln!(
+            "Open the web UI: {}\n  (a one-time login link, valid {} s; `pryx open` makes another)",
+            link.url,
+            link.expires_in.as_secs()
+        );
+    }
     if let Some(signals) = started.take_signals() {
         tokio::spawn(signals.stop_on_signal(started.shutdown_handle()));
     }

@@ -209,6 +209,10 @@ async fn the_admin_token_is_private_required_and_never_logged() {
     // A restart reuses the same token.
     let stderr = host.stop();
     assert!(!stderr.contains(&token), "the token leaked into the logs");
+    assert!(
+        !stderr.contains("#login="),
+        "a login link was printed where no person reads it: {stderr}"
+    );
     let again = start(dir.path(), &[]);
     assert_eq!(token_of(&again), token);
     let _ = again.stop();
@@ -322,4 +326,63 @@ async fn a_supervised_runtime_answers_and_is_restarted_after_a_crash() {
         assert!(Instant::now() < deadline, "runtime {pid} outlived the host");
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// Started from a terminal (a pseudo-terminal made by `script`), the host prints a one-time
+/// login link, and it logs a browser in.
+#[tokio::test]
+async fn at_a_terminal_the_host_prints_a_login_link_that_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let command = format!(
+        "{} --port 0 --data-dir {}",
+        env!("CARGO_BIN_EXE_pryx-core"),
+        dir.path().display()
+    );
+    let mut child = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env(
+            "PRYX_BUNDLED_SKILLS_DIR",
+            dir.path().join("no-bundled-skills"),
+        )
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("script(1) from util-linux");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut pid = None;
+    let url = loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("a login link within 10 s");
+        if let Ok(announced) = serde_json::from_str::<Value>(line.trim()) {
+            pid = announced["pid"].as_i64();
+        }
+        if let Some(at) = line.find("http://127.0.0.1:") {
+            if line.contains("#login=") {
+                break line[at..].split_whitespace().next().unwrap().to_owned();
+            }
+        }
+    };
+    let (base, code) = url.split_once("/#login=").unwrap();
+    let res = reqwest::Client::new()
+        .post(format!("{base}/api/v1/auth/session"))
+        .header("origin", base)
+        .json(&json!({"code": code}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204, "the printed link logs a browser in");
+    let pid = pid.expect("the listening line names the host's pid") as i32;
+    unsafe { libc::kill(pid, libc::SIGTERM) };
+    let _ = child.wait();
 }

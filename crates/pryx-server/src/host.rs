@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use crate::events::EventHub;
 use crate::layers::{self, Limits};
 use crate::routes::{self, AppContext};
-use crate::security::{AdminToken, Security, SecurityPolicy};
+use crate::security::{AdminToken, LoginLink, Security, SecurityPolicy};
 use crate::serve;
 
 /// The port Pryx host listens on unless told otherwise.
@@ -190,6 +190,12 @@ impl HostBuilder {
     /// The router and services this host would serve, without binding a socket (for tests that
     /// drive the router directly).
     pub fn into_router(self) -> (Router, Services) {
+        let (router, services, _) = self.assemble();
+        (router, services)
+    }
+
+    /// The router, the services and the security state (login codes and sessions) it uses.
+    fn assemble(self) -> (Router, Services, Arc<Security>) {
         let hub = self
             .hub
             .unwrap_or_else(|| EventHub::new(EventHub::DEFAULT_CAPACITY));
@@ -217,8 +223,8 @@ impl HostBuilder {
                 .logs
                 .unwrap_or_else(|| Arc::new(pryx_core_api::NoLogRing)),
         });
-        let router = layers::apply(routes::router(state), &self.limits, security);
-        (router, services)
+        let router = layers::apply(routes::router(state), &self.limits, security.clone());
+        (router, services, security)
     }
 
     /// Binds the address and starts serving in the background.
@@ -240,7 +246,7 @@ impl HostBuilder {
         self.bind = local_addr;
         let limits = self.limits.clone();
         let lifecycle = self.lifecycle.clone();
-        let (router, services) = self.into_router();
+        let (router, services, security) = self.assemble();
         let token = lifecycle.token().clone();
         let stop = token.clone();
         let task = tokio::spawn(async move {
@@ -267,6 +273,7 @@ impl HostBuilder {
             local_addr,
             token,
             task,
+            security,
         })
     }
 }
@@ -307,12 +314,19 @@ pub struct RunningHost {
     local_addr: SocketAddr,
     token: CancellationToken,
     task: JoinHandle<Result<(), ServerError>>,
+    security: Arc<Security>,
 }
 
 impl RunningHost {
     /// The address actually bound.
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// A new one-time login link for the web UI, as `POST /api/v1/auth/login-codes` gives one:
+    /// for a composition root to show the person who started the host (never log it).
+    pub fn login_link(&self) -> LoginLink {
+        self.security.login_link()
     }
 
     /// A cloneable handle that stops the host from anywhere (a signal handler, a tray menu).

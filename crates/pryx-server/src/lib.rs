@@ -35,8 +35,8 @@ pub use host::{
 pub use layers::Limits;
 pub use routes::openapi;
 pub use security::{
-    AdminToken, InvalidHostName, InvalidOrigin, MIN_TOKEN_LEN, SESSION_COOKIE, SecurityPolicy,
-    WeakToken, normalize_allowed_host, normalize_origin,
+    AdminToken, InvalidHostName, InvalidOrigin, LoginLink, MIN_TOKEN_LEN, SESSION_COOKIE,
+    SecurityPolicy, WeakToken, normalize_allowed_host, normalize_origin,
 };
 pub use signals::StopSignals;
 pub use ui::CONTENT_SECURITY_POLICY;

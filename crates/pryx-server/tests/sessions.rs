@@ -272,3 +272,25 @@ async fn a_lapsed_session_closes_its_sockets_without_a_request() {
         "the cookie is no credential any more"
     );
 }
+
+/// The link a composition root shows at start logs a browser in once, like one from the API.
+#[tokio::test]
+async fn the_running_hosts_login_link_logs_a_browser_in_once() {
+    let h = TestHost::start().await;
+    let link = h.host.login_link();
+    let port = h.base.rsplit(':').next().unwrap();
+    assert_eq!(
+        link.url,
+        format!("http://127.0.0.1:{port}/#login={}", link.code)
+    );
+    assert_eq!(link.expires_in, Duration::from_secs(60));
+    let trade = || {
+        h.anonymous
+            .post(h.url("/api/v1/auth/session"))
+            .header("origin", h.origin())
+            .json(&json!({"code": link.code}))
+            .send()
+    };
+    assert_eq!(trade().await.unwrap().status(), 204);
+    assert_eq!(trade().await.unwrap().status(), 401, "a code works once");
+}

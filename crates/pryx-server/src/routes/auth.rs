@@ -44,14 +44,13 @@ pub(crate) struct SessionRequest {
 pub(crate) async fn create_login_code(
     State(app): State<AppState>,
 ) -> (StatusCode, axum::Json<LoginCode>) {
-    let (code, ttl) = app.security.logins.mint_code();
-    let login_url = format!("http://127.0.0.1:{}/#login={code}", app.security.port);
+    let link = app.security.login_link();
     (
         StatusCode::CREATED,
         axum::Json(LoginCode {
-            code,
-            expires_in_secs: ttl.as_secs(),
-            login_url,
+            code: link.code,
+            expires_in_secs: link.expires_in.as_secs(),
+            login_url: link.url,
         }),
     )
 }

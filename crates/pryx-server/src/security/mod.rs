@@ -60,6 +60,17 @@ impl SecurityPolicy {
     }
 }
 
+/// A one-time login link for the web UI (see [`RunningHost::login_link`](crate::RunningHost)).
+#[derive(Debug, Clone)]
+pub struct LoginLink {
+    /// `http://127.0.0.1:<port>/#login=<code>`: opening it logs the browser in, once.
+    pub url: String,
+    /// The code alone (what the login page accepts when pasted).
+    pub code: String,
+    /// How long the code stays redeemable.
+    pub expires_in: Duration,
+}
+
 /// The policy resolved against the bound port, plus live login state.
 pub(crate) struct Security {
     pub token: AdminToken,
@@ -105,6 +116,17 @@ impl Security {
             }),
             port,
             cookie_name: login::cookie_name(port),
+        }
+    }
+
+    /// A new one-time login link: the UI's address with a fresh code in its fragment (which a
+    /// browser never sends to a server), and how long the code stays redeemable.
+    pub(crate) fn login_link(&self) -> LoginLink {
+        let (code, expires_in) = self.logins.mint_code();
+        LoginLink {
+            url: format!("http://127.0.0.1:{}/#login={code}", self.port),
+            code,
+            expires_in,
         }
     }
 
