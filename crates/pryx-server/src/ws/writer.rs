@@ -120,13 +120,19 @@ impl Writer {
         let period = config.ping_interval.max(Duration::from_millis(10));
         let allowed_idle = (period + config.pong_timeout).as_millis() as u64;
         let mut ping = tokio::time::interval_at(Instant::now() + period, period);
+        // Each token is waited on by one pinned future, registered once, instead of a new
+        // registration (a lock and a list insert and removal) on every turn of the loop, which
+        // turns once per event sent.
+        let host_stops = shutdown.cancelled_owned();
+        let session_ends = self.conn.clone().cancelled_owned();
+        tokio::pin!(host_stops, session_ends);
         ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
             let step = tokio::select! {
                 biased;
-                _ = shutdown.cancelled() => Err(Stop::Close(close_codes::GOING_AWAY, "host shutting down")),
+                _ = &mut host_stops => Err(Stop::Close(close_codes::GOING_AWAY, "host shutting down")),
                 // Only the session's end cancels it while the writer runs (see `connection`).
-                _ = self.conn.cancelled() => Err(Stop::Close(close_codes::SESSION_ENDED, "session ended")),
+                _ = &mut session_ends => Err(Stop::Close(close_codes::SESSION_ENDED, "session ended")),
                 out = self.out.recv() => match out {
                     Some(out) => self.on_out(out),
                     None => Err(Stop::Done),
