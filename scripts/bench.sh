@@ -36,7 +36,8 @@
 # BENCH_WS=0 (skip the /ws fan-out), BENCH_IPC=0 (skip the IPC round trip), BENCH_CHAT=0 (skip
 # the chat path), WS_BENCH_* (passed to the fan-out bench, see
 # crates/pryx-server/benches/ws_fanout.rs), CHAT_BENCH_* (to the chat-path bench, see
-# bins/pryx-runtime-ref/benches/chat_path.rs). The request-path goals are judged on the host
+# bins/pryx-runtime-ref/benches/chat_path.rs), BENCH_DOC=docs/PERFORMANCE.md (also put the table
+# between that doc's bench-table markers). The request-path goals are judged on the host
 # with export on (the "export on" column) when it is measured.
 # The helpers (and their tests, scripts/test-bench-lib.sh) are in scripts/bench-lib.sh.
 set -euo pipefail
@@ -568,3 +569,9 @@ mkdir -p "$OUT_DIR"
   for s in "${SKIPPED[@]}"; do echo "- skipped $s"; done
 } | tee "$OUT_DIR/results.md"
 note "written to $OUT_DIR/results.md"
+# BENCH_DOC=docs/PERFORMANCE.md: the table also replaces the one between the doc's
+# `<!-- bench-table:begin -->` and `<!-- bench-table:end -->` markers (the prose stays).
+if [[ -n ${BENCH_DOC:-} ]]; then
+  splice_table "$BENCH_DOC" "$OUT_DIR/results.md" && note "table updated in $BENCH_DOC" ||
+    note "WARNING: $BENCH_DOC has no bench-table markers; not updated"
+fi

@@ -129,5 +129,16 @@ check "ipc missing p99" "" "$missing"
 missing=$(ws_summary "$TMP/ok.txt" batch 1000 p99_ms)
 check "ws missing in another file" "" "$missing"
 
+printf 'prose before\n<!-- bench-table:begin -->\nold table\nold note\n<!-- bench-table:end -->\nprose after\n' >"$TMP/doc.md"
+printf '| new | table |\n- new note\n' >"$TMP/results.md"
+splice_table "$TMP/doc.md" "$TMP/results.md"
+check "splice keeps the prose and the markers, replaces the table" \
+  "prose before|<!-- bench-table:begin -->|| new | table ||- new note|<!-- bench-table:end -->|prose after" \
+  "$(paste -sd'|' "$TMP/doc.md")"
+printf 'no markers\n' >"$TMP/plain.md"
+if splice_table "$TMP/plain.md" "$TMP/results.md"; then spliced=yes; else spliced=no; fi
+check "splice refuses a doc without markers" "no" "$spliced"
+check "splice leaves that doc alone" "no markers" "$(cat "$TMP/plain.md")"
+
 echo "bench helpers: $PASSED passed, $FAILED failed"
 ((FAILED == 0))
