@@ -172,13 +172,19 @@ ipc_summary() {
 }
 
 # splice_table DOC RESULTS: replaces the lines between `<!-- bench-table:begin -->` and
-# `<!-- bench-table:end -->` in DOC by the content of RESULTS (the markers stay). Fails, leaving
-# DOC as it was, when DOC lacks either marker.
+# `<!-- bench-table:end -->` in DOC by the content of RESULTS (the markers stay; RESULTS' own
+# `## ` title and the blank line after it are left out: the doc has its headings). Fails,
+# leaving DOC as it was, when DOC lacks either marker.
 splice_table() {
   local doc=$1 results=$2 begin='<!-- bench-table:begin -->' end='<!-- bench-table:end -->'
   grep -qxF "$begin" "$doc" && grep -qxF "$end" "$doc" || return 1
   awk -v begin="$begin" -v end="$end" -v results="$results" '
-    $0 == begin { print; while ((getline line < results) > 0) print line; skip = 1; next }
+    $0 == begin { print; n = 0
+      while ((getline line < results) > 0) {
+        n++
+        if ((n == 1 && line ~ /^## /) || (n == 2 && line == "" && title)) { title = 1; continue }
+        print line }
+      skip = 1; next }
     $0 == end { skip = 0 }
     !skip { print }' "$doc" >"$doc.tmp" && mv "$doc.tmp" "$doc"
 }

@@ -130,7 +130,7 @@ missing=$(ws_summary "$TMP/ok.txt" batch 1000 p99_ms)
 check "ws missing in another file" "" "$missing"
 
 printf 'prose before\n<!-- bench-table:begin -->\nold table\nold note\n<!-- bench-table:end -->\nprose after\n' >"$TMP/doc.md"
-printf '| new | table |\n- new note\n' >"$TMP/results.md"
+printf '## Pryx host benchmark\n\n| new | table |\n- new note\n' >"$TMP/results.md"
 splice_table "$TMP/doc.md" "$TMP/results.md"
 check "splice keeps the prose and the markers, replaces the table" \
   "prose before|<!-- bench-table:begin -->|| new | table ||- new note|<!-- bench-table:end -->|prose after" \
@@ -138,6 +138,11 @@ check "splice keeps the prose and the markers, replaces the table" \
 printf 'no markers\n' >"$TMP/plain.md"
 if splice_table "$TMP/plain.md" "$TMP/results.md"; then spliced=yes; else spliced=no; fi
 check "splice refuses a doc without markers" "no" "$spliced"
+printf '| only | table |\n\n- note\n' >"$TMP/untitled.md"
+printf 'a\n<!-- bench-table:begin -->\n<!-- bench-table:end -->\n' >"$TMP/doc2.md"
+splice_table "$TMP/doc2.md" "$TMP/untitled.md"
+check "splice keeps a results file without a title whole" \
+  "a|<!-- bench-table:begin -->|| only | table |||- note|<!-- bench-table:end -->" "$(paste -sd'|' "$TMP/doc2.md")"
 check "splice leaves that doc alone" "no markers" "$(cat "$TMP/plain.md")"
 
 echo "bench helpers: $PASSED passed, $FAILED failed"
