@@ -81,6 +81,17 @@ met() { # met A OP B → "met" or "**missed**" (OP: <, <=, >=); an empty A is "n
   if awk -v a="$1" -v op="$2" -v b="$3" 'BEGIN { exit !((op == "<" && a < b) || (op == "<=" && a <= b) || (op == ">=" && a >= b)) }'; then echo "met"; else echo "**missed**"; fi
 }
 
+# met_both A1 OP1 B1 A2 OP2 B2 → "met" when both hold, "**missed**" when either does not, "not
+# measured" when either figure is empty (a goal with two bounds, e.g. p50 and p99).
+met_both() {
+  local one two
+  one=$(met "$1" "$2" "$3")
+  two=$(met "$4" "$5" "$6")
+  if [[ $one == "not measured" || $two == "not measured" ]]; then echo "not measured"
+  elif [[ $one == met && $two == met ]]; then echo "met"
+  else echo "**missed**"; fi
+}
+
 # fail_note NAME METRIC TEXT: NAME's METRIC could not be measured because of TEXT: its cell
 # becomes a dash with a footnote mark, and TEXT is listed under the table (once per text).
 fail_note() {
@@ -129,8 +140,10 @@ wrk_failure() {
   fi
 }
 
-# ws_summary FILE MODE RATE FIELD: a figure from ws_fanout's `summary` lines
-# (`summary mode=batch rate=1000 delivered_ratio=1.0000 p50_ms=… p99_ms=… kb_per_conn=…`).
+# ws_summary FILE MODE RATE FIELD: a figure from a bench's `summary` lines: ws_fanout's
+# (`summary mode=batch rate=1000 delivered_ratio=1.0000 p50_ms=… p99_ms=… kb_per_conn=…`) or
+# chat_path's (`summary mode=chat rate=1000 clients=10 received_ratio=… p50_ms=… p99_ms=…`);
+# an empty RATE matches any rate.
 ws_summary() {
   awk -v mode="$2" -v rate="$3" -v field="$4" '
     $1 == "summary" { ok = 0; v = ""
@@ -156,4 +169,22 @@ ipc_summary() {
       { grep '^pipelined' "$1" || true; } | tail -1 | sed -n 's/.*: \([0-9]*\) calls\/s.*/\1/p'
       ;;
   esac
+}
+
+# splice_table DOC RESULTS: replaces the lines between `<!-- bench-table:begin -->` and
+# `<!-- bench-table:end -->` in DOC by the content of RESULTS (the markers stay; RESULTS' own
+# `## ` title and the blank line after it are left out: the doc has its headings). Fails,
+# leaving DOC as it was, when DOC lacks either marker.
+splice_table() {
+  local doc=$1 results=$2 begin='<!-- bench-table:begin -->' end='<!-- bench-table:end -->'
+  grep -qxF "$begin" "$doc" && grep -qxF "$end" "$doc" || return 1
+  awk -v begin="$begin" -v end="$end" -v results="$results" '
+    $0 == begin { print; n = 0
+      while ((getline line < results) > 0) {
+        n++
+        if ((n == 1 && line ~ /^## /) || (n == 2 && line == "" && title)) { title = 1; continue }
+        print line }
+      skip = 1; next }
+    $0 == end { skip = 0 }
+    !skip { print }' "$doc" >"$doc.tmp" && mv "$doc.tmp" "$doc"
 }

@@ -109,6 +109,18 @@ EOF
 check "ipc p50" "46.3" "$(ipc_summary "$TMP/ipc.txt" p50_us)"
 check "ipc p99" "1290.0" "$(ipc_summary "$TMP/ipc.txt" p99_us)"
 check "ipc calls/s" "123456" "$(ipc_summary "$TMP/ipc.txt" calls_per_s)"
+cat >"$TMP/chat.txt" <<'EOF'
+chat path: 10 clients, 1000 tokens/s, 5 s measured; load average: 0.5 0.4 0.3 1/100 1
+summary mode=chat rate=1000 clients=10 received_ratio=1.0000 p50_ms=0.081 p99_ms=0.412 max_ms=3.100
+EOF
+check "chat p50" "0.081" "$(ws_summary "$TMP/chat.txt" chat '' p50_ms)"
+check "chat p99" "0.412" "$(ws_summary "$TMP/chat.txt" chat 1000 p99_ms)"
+check "chat clients" "10" "$(ws_summary "$TMP/chat.txt" chat '' clients)"
+check "chat not in the ws file" "" "$(ws_summary "$TMP/ws.txt" chat '' p50_ms)"
+check "met_both met" "met" "$(met_both 0.08 '<' 0.5 0.41 '<' 2)"
+check "met_both one missed" "**missed**" "$(met_both 0.08 '<' 0.5 2.5 '<' 2)"
+check "met_both the other missed" "**missed**" "$(met_both 0.6 '<' 0.5 0.41 '<' 2)"
+check "met_both not measured" "not measured" "$(met_both "" '<' 0.5 0.41 '<' 2)"
 # Assigned as bench.sh does, under `set -e`: a figure that is missing is empty, not an exit.
 missing=$(ipc_summary "$TMP/ok.txt" calls_per_s)
 check "ipc missing calls/s" "" "$missing"
@@ -116,6 +128,22 @@ missing=$(ipc_summary "$TMP/ok.txt" p99_us)
 check "ipc missing p99" "" "$missing"
 missing=$(ws_summary "$TMP/ok.txt" batch 1000 p99_ms)
 check "ws missing in another file" "" "$missing"
+
+printf 'prose before\n<!-- bench-table:begin -->\nold table\nold note\n<!-- bench-table:end -->\nprose after\n' >"$TMP/doc.md"
+printf '## Pryx host benchmark\n\n| new | table |\n- new note\n' >"$TMP/results.md"
+splice_table "$TMP/doc.md" "$TMP/results.md"
+check "splice keeps the prose and the markers, replaces the table" \
+  "prose before|<!-- bench-table:begin -->|| new | table ||- new note|<!-- bench-table:end -->|prose after" \
+  "$(paste -sd'|' "$TMP/doc.md")"
+printf 'no markers\n' >"$TMP/plain.md"
+if splice_table "$TMP/plain.md" "$TMP/results.md"; then spliced=yes; else spliced=no; fi
+check "splice refuses a doc without markers" "no" "$spliced"
+printf '| only | table |\n\n- note\n' >"$TMP/untitled.md"
+printf 'a\n<!-- bench-table:begin -->\n<!-- bench-table:end -->\n' >"$TMP/doc2.md"
+splice_table "$TMP/doc2.md" "$TMP/untitled.md"
+check "splice keeps a results file without a title whole" \
+  "a|<!-- bench-table:begin -->|| only | table |||- note|<!-- bench-table:end -->" "$(paste -sd'|' "$TMP/doc2.md")"
+check "splice leaves that doc alone" "no markers" "$(cat "$TMP/plain.md")"
 
 echo "bench helpers: $PASSED passed, $FAILED failed"
 ((FAILED == 0))

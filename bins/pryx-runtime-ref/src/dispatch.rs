@@ -242,7 +242,10 @@ fn initialize(state: &State, params: &Value) -> Result<Value, Failure> {
         .and_then(Value::as_str)
         .ok_or((-32602, "initialize needs protocol_version".to_owned()))?;
     eprintln!("pryx-runtime-ref: host {host} speaks protocol {version}");
-    state.initialized.store(true, Ordering::Relaxed);
+    let first = !state.initialized.swap(true, Ordering::Relaxed);
+    if first && state.options.stream_tokens_per_sec > 0 {
+        crate::stream::start(state.out.clone(), state.options.stream_tokens_per_sec);
+    }
     Ok(json!({
         "protocol_version": state.options.protocol_version,
         "runtime": {"name": "pryx-runtime-ref", "version": env!("CARGO_PKG_VERSION")},

@@ -12,6 +12,8 @@ use tokio::sync::{mpsc as amc, oneshot};
 
 enum Cmd {
     Line(Vec<u8>),
+    /// A `bench.token` event, stamped when it is written (see [`Out::token`]).
+    Token(u64),
     Huge(u64),
     Exit(i32),
 }
@@ -58,6 +60,12 @@ impl Out {
         let _ = self.tx.send(Cmd::Huge(len));
     }
 
+    /// Publishes token `n` as a `bench.token` event whose payload carries `sent_ns`: the
+    /// CLOCK_MONOTONIC time (ns) taken by the stdout thread just before it writes the line.
+    pub fn token(&self, n: u64) {
+        let _ = self.tx.send(Cmd::Token(n));
+    }
+
     /// Sends a notification.
     pub fn notify(&self, method: &str, params: Value) {
         self.send(&json!({"jsonrpc": "2.0", "method": method, "params": params}));
@@ -100,6 +108,20 @@ fn write_loop(rx: mpsc::Receiver<Cmd>) {
                     }
                 }
                 Cmd::Huge(len) => write_huge(&mut out, len),
+                Cmd::Token(n) => {
+                    let line = format!(
+                        "{{\"jsonrpc\":\"2.0\",\"method\":\"event.publish\",\"params\":\
+                         {{\"event\":\"bench.token\",\"payload\":{{\"n\":{n},\"sent_ns\":{}}}}}}}\n",
+                        crate::stream::monotonic_ns()
+                    );
+                    if out.write_all(line.as_bytes()).is_err() {
+                        std::process::exit(0);
+                    }
+                    // One token, one write: the stamp is the time the host could read it.
+                    if out.flush().is_err() {
+                        std::process::exit(0);
+                    }
+                }
                 Cmd::Exit(code) => {
                     let _ = out.flush();
                     std::process::exit(code);

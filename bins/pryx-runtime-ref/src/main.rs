@@ -11,6 +11,7 @@ mod agent;
 mod dispatch;
 mod fixture;
 mod io;
+mod stream;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -60,6 +61,10 @@ pub struct Options {
     /// Publish a `runtime.tick` event this often (milliseconds; 0 = never).
     #[arg(long, env = "PRYX_REF_TICK_MS", default_value_t = 0)]
     pub tick_ms: u64,
+    /// After the handshake, publish this many `bench.token` events a second, each stamped
+    /// with CLOCK_MONOTONIC as it is written (the chat-path bench; 0 = never).
+    #[arg(long, env = "PRYX_REF_STREAM_TOKENS_PER_SEC", default_value_t = 0)]
+    pub stream_tokens_per_sec: u64,
     /// Pause between the chunks of a streamed reply (milliseconds).
     #[arg(long, env = "PRYX_REF_STREAM_DELAY_MS", default_value_t = 0)]
     pub stream_delay_ms: u64,

@@ -28,7 +28,7 @@ mod ui;
 mod ws;
 
 pub use error::{ApiError, ErrorBody, ErrorDetail};
-pub use events::{EventHub, Resume, SequencedEvent, Subscription};
+pub use events::{Cursor, EventHub, Lagged, Resume, SequencedEvent, Subscription};
 pub use host::{
     Adapters, DEFAULT_PORT, Host, HostBuilder, RunningHost, ServerError, ShutdownHandle, bind_std,
 };

@@ -4,11 +4,9 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::extract::ws::Utf8Bytes;
-use pryx_core_api::{CoreError, Value};
+use pryx_core_api::{CoreError, Event, Value};
 use serde::Serialize;
 use serde_json::{Value as Json, json};
-
-use crate::events::SequencedEvent;
 
 /// The version of the `/ws` protocol this server speaks (`protocol` in `hello`, `version` in
 /// every event frame).
@@ -53,15 +51,15 @@ pub(crate) fn rfc3339(time: SystemTime) -> String {
     humantime::format_rfc3339_millis(UNIX_EPOCH + since).to_string()
 }
 
-/// The `event` frame of `event`.
-pub(crate) fn event(event: &SequencedEvent) -> Utf8Bytes {
+/// The `event` frame of the event numbered `seq`.
+pub(crate) fn event(seq: u64, event: &Event) -> Utf8Bytes {
     let frame = EventFrame {
         kind: "event",
-        seq: event.seq,
-        event: &event.event.name,
-        session_id: event.event.session_id.as_deref(),
-        payload: &event.event.payload,
-        timestamp: rfc3339(event.event.timestamp),
+        seq,
+        event: &event.name,
+        session_id: event.session_id.as_deref(),
+        payload: &event.payload,
+        timestamp: rfc3339(event.timestamp),
         version: PROTOCOL_VERSION,
     };
     text(&frame)
@@ -166,7 +164,6 @@ pub(crate) fn core_error(err: &CoreError) -> Json {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pryx_core_api::Event;
 
     #[test]
     fn event_frames_have_the_documented_shape() {
@@ -179,7 +176,7 @@ mod tests {
         let Some(crate::events::Resume::Replay(events)) = rx.resume.take() else {
             panic!("replay expected")
         };
-        let frame: Json = serde_json::from_str(&super::event(&events[0])).unwrap();
+        let frame: Json = serde_json::from_str(events[0].wire()).unwrap();
         assert_eq!(
             frame,
             json!({"type": "event", "seq": 1, "event": "session.message", "session_id": "s1",

@@ -32,6 +32,7 @@ use std::sync::atomic::AtomicBool;
 use tokio::sync::Semaphore;
 
 pub use config::WsConfig;
+pub(crate) use frame::event as event_frame;
 pub use frame::{PROTOCOL_VERSION, close_codes};
 pub(crate) use lifecycle::Lifecycle;
 pub(crate) use upgrade::routes;

@@ -8,11 +8,19 @@ use axum::extract::ws::{Message, Utf8Bytes};
 /// A coalesced frame is closed once it holds this many bytes of events.
 const MAX_COALESCED_BYTES: usize = 64 * 1024;
 
-/// Frames waiting to be written.
+/// The head of a coalesced frame; the events follow, comma-separated, then `]}`.
+const HEAD: &str = r#"{"type":"events","events":["#;
+
+/// Frames waiting to be written. Allocates nothing until something is queued, and hands its
+/// buffers to the messages it makes, so an idle connection's outbox is a few words.
 pub(crate) struct Outbox {
     messages: Vec<Message>,
-    events: Vec<Utf8Bytes>,
-    event_bytes: usize,
+    /// Coalescing: the first event of the frame being gathered (sent as it is when alone).
+    first: Option<Utf8Bytes>,
+    /// Coalescing: the frame being gathered, once it holds two events or more.
+    joined: String,
+    /// How many events `first` and `joined` hold.
+    events: usize,
     coalesce: bool,
 }
 
@@ -21,23 +29,38 @@ impl Outbox {
     pub(crate) fn new(coalesce: bool) -> Self {
         Self {
             messages: Vec::new(),
-            events: Vec::new(),
-            event_bytes: 0,
+            first: None,
+            joined: String::new(),
+            events: 0,
             coalesce,
         }
     }
 
-    /// Queues an `event` frame.
-    pub(crate) fn event(&mut self, frame: Utf8Bytes) {
-        if self.coalesce {
-            if self.event_bytes + frame.len() > MAX_COALESCED_BYTES {
-                self.seal();
-            }
-            self.event_bytes += frame.len();
-            self.events.push(frame);
-        } else {
-            self.messages.push(Message::Text(frame));
+    /// Queues an `event` frame (shared; coalesced events are copied into the joined frame).
+    pub(crate) fn event(&mut self, frame: &Utf8Bytes) {
+        if !self.coalesce {
+            self.messages.push(Message::Text(frame.clone()));
+            return;
         }
+        match self.events {
+            0 => self.first = Some(frame.clone()),
+            _ => {
+                if self.gathered_bytes() + frame.len() > MAX_COALESCED_BYTES {
+                    self.seal();
+                    return self.event(frame);
+                }
+                if self.events == 1 {
+                    let first = self.first.take().unwrap_or_default();
+                    self.joined
+                        .reserve(HEAD.len() + first.len() + frame.len() + 3);
+                    self.joined.push_str(HEAD);
+                    self.joined.push_str(first.as_str());
+                }
+                self.joined.push(',');
+                self.joined.push_str(frame.as_str());
+            }
+        }
+        self.events += 1;
     }
 
     /// Queues any other frame (after the events queued before it).
@@ -53,7 +76,7 @@ impl Outbox {
 
     /// How many frames and events are queued.
     pub(crate) fn len(&self) -> usize {
-        self.messages.len() + self.events.len()
+        self.messages.len() + self.events
     }
 
     /// Takes everything queued, in order.
@@ -62,38 +85,34 @@ impl Outbox {
         self.messages.drain(..)
     }
 
-    /// Drops everything queued.
+    /// Drops everything queued, and the memory it held.
     pub(crate) fn clear(&mut self) {
-        self.messages.clear();
-        self.events.clear();
-        self.event_bytes = 0;
+        self.messages = Vec::new();
+        self.first = None;
+        self.joined = String::new();
+        self.events = 0;
     }
 
-    /// Turns the queued events into one frame: a lone event as it is, several as
+    fn gathered_bytes(&self) -> usize {
+        self.first.as_ref().map_or(self.joined.len(), |f| f.len())
+    }
+
+    /// Turns the gathered events into one frame: a lone event as it is, several as
     /// `{"type":"events","events":[<event frame>,...]}`.
     fn seal(&mut self) {
-        self.event_bytes = 0;
-        match self.events.len() {
+        match self.events {
             0 => {}
             1 => {
-                let frame = self.events.pop().unwrap_or_default();
+                let frame = self.first.take().unwrap_or_default();
                 self.messages.push(Message::Text(frame));
             }
             _ => {
-                const HEAD: &str = r#"{"type":"events","events":["#;
-                let size = HEAD.len() + 2 + self.events.iter().map(|e| e.len() + 1).sum::<usize>();
-                let mut joined = String::with_capacity(size);
-                joined.push_str(HEAD);
-                for (i, frame) in self.events.drain(..).enumerate() {
-                    if i > 0 {
-                        joined.push(',');
-                    }
-                    joined.push_str(frame.as_str());
-                }
-                joined.push_str("]}");
+                self.joined.push_str("]}");
+                let joined = std::mem::take(&mut self.joined);
                 self.messages.push(Message::Text(joined.into()));
             }
         }
+        self.events = 0;
     }
 }
 
@@ -114,10 +133,10 @@ mod tests {
     #[test]
     fn coalesced_events_keep_their_order_around_other_frames() {
         let mut outbox = Outbox::new(true);
-        outbox.event(r#"{"seq":1}"#.into());
-        outbox.event(r#"{"seq":2}"#.into());
+        outbox.event(&r#"{"seq":1}"#.into());
+        outbox.event(&r#"{"seq":2}"#.into());
         outbox.text(r#"{"type":"resync"}"#.into());
-        outbox.event(r#"{"seq":3}"#.into());
+        outbox.event(&r#"{"seq":3}"#.into());
         assert_eq!(outbox.len(), 2 + 1);
         assert_eq!(
             texts(&mut outbox),
@@ -135,7 +154,7 @@ mod tests {
         let mut outbox = Outbox::new(true);
         let big = format!(r#"{{"pad":"{}"}}"#, "x".repeat(40 * 1024));
         for _ in 0..3 {
-            outbox.event(big.clone().into());
+            outbox.event(&big.clone().into());
         }
         let frames = texts(&mut outbox);
         assert_eq!(
@@ -148,8 +167,8 @@ mod tests {
     #[test]
     fn without_coalescing_every_event_is_its_own_frame() {
         let mut outbox = Outbox::new(false);
-        outbox.event(r#"{"seq":1}"#.into());
-        outbox.event(r#"{"seq":2}"#.into());
+        outbox.event(&r#"{"seq":1}"#.into());
+        outbox.event(&r#"{"seq":2}"#.into());
         assert_eq!(texts(&mut outbox), [r#"{"seq":1}"#, r#"{"seq":2}"#]);
     }
 }

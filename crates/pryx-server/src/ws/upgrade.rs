@@ -16,8 +16,10 @@ use crate::error::{ApiError, ErrorBody};
 use crate::routes::AppState;
 use crate::security::SessionId;
 
-/// Bytes read from the socket at a time (client messages are small).
-const READ_BUFFER: usize = 8 * 1024;
+/// Bytes read from the socket at a time. Client messages are small (a larger one is still
+/// read whole: the buffer grows to the frame's length), and tungstenite allocates and zeroes
+/// this buffer for every connection up front, so it is most of an idle connection's memory.
+const READ_BUFFER: usize = 2 * 1024;
 /// Frames are gathered up to this size before a write to the socket.
 const WRITE_BUFFER: usize = 16 * 1024;
 /// The write buffer's hard limit: one frame larger than this cannot be sent.

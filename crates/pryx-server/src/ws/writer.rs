@@ -1,9 +1,10 @@
 //! The writing half of a connection: hello, replay, live events (filtered, batched, with lag
 //! detection), answers, pings, and the close frame.
 //!
-//! Backpressure: the writer reads the hub's broadcast ring directly, so a slow client costs
+//! Backpressure: the writer reads the hub's ring through its own cursor, so a slow client costs
 //! the hub nothing and never delays another client. A client more than `max_lag` events behind
-//! is skipped to the newest event and told (`lagged`, then `resync`). A socket that accepts no
+//! (or more than the ring) is skipped to the newest event in O(1) and told (`lagged`, then
+//! `resync`). A socket that accepts no
 //! data for `send_timeout` (a client that does not read) ends the connection (4000). Each
 //! batch is bounded, and axum's write buffer only grows past its threshold by one frame before
 //! the writer waits, so memory per connection stays bounded.
@@ -18,7 +19,6 @@ use std::time::Duration;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::SinkExt;
 use futures_util::stream::SplitSink;
-use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
@@ -27,7 +27,7 @@ use super::connection::{Activity, Opening, Out};
 use super::filter::Filter;
 use super::frame::{self, close_codes};
 use super::outbox::Outbox;
-use crate::events::{Resume, SequencedEvent};
+use crate::events::{Cursor, Lagged, Resume};
 use crate::routes::AppState;
 
 /// Most events written per flush.
@@ -52,9 +52,9 @@ pub(crate) struct Writer {
     conn: CancellationToken,
     activity: Arc<Activity>,
     filter: Filter,
-    events: broadcast::Receiver<Arc<SequencedEvent>>,
-    /// The seq of the last event handled (sent, filtered out, or skipped).
-    cursor: u64,
+    /// The place in the hub's ring: the seq of the last event handled (sent, filtered out,
+    /// or skipped).
+    cursor: Cursor,
     outbox: Outbox,
 }
 
@@ -66,7 +66,7 @@ impl Writer {
         conn: CancellationToken,
         activity: Arc<Activity>,
     ) -> Self {
-        let events = app.hub.subscribe();
+        let cursor = app.hub.subscribe();
         Self {
             sink,
             app,
@@ -74,8 +74,7 @@ impl Writer {
             conn,
             activity,
             filter: Filter::default(),
-            events,
-            cursor: 0,
+            cursor,
             outbox: Outbox::new(false),
         }
     }
@@ -121,18 +120,27 @@ impl Writer {
         let period = config.ping_interval.max(Duration::from_millis(10));
         let allowed_idle = (period + config.pong_timeout).as_millis() as u64;
         let mut ping = tokio::time::interval_at(Instant::now() + period, period);
+        // Each token is waited on by one pinned future, registered once, instead of a new
+        // registration (a lock and a list insert and removal) on every turn of the loop, which
+        // turns once per event sent.
+        let host_stops = shutdown.cancelled_owned();
+        let session_ends = self.conn.clone().cancelled_owned();
+        tokio::pin!(host_stops, session_ends);
         ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
             let step = tokio::select! {
                 biased;
-                _ = shutdown.cancelled() => Err(Stop::Close(close_codes::GOING_AWAY, "host shutting down")),
+                _ = &mut host_stops => Err(Stop::Close(close_codes::GOING_AWAY, "host shutting down")),
                 // Only the session's end cancels it while the writer runs (see `connection`).
-                _ = self.conn.cancelled() => Err(Stop::Close(close_codes::SESSION_ENDED, "session ended")),
+                _ = &mut session_ends => Err(Stop::Close(close_codes::SESSION_ENDED, "session ended")),
                 out = self.out.recv() => match out {
                     Some(out) => self.on_out(out),
                     None => Err(Stop::Done),
                 },
-                received = self.events.recv() => self.on_event(received),
+                _ = self.cursor.ready() => {
+                    self.on_ready();
+                    Ok(())
+                }
                 _ = ping.tick() => {
                     if self.activity.idle_ms() > allowed_idle {
                         Err(Stop::Close(close_codes::PING_TIMEOUT, "no pong within the timeout"))
@@ -161,8 +169,7 @@ impl Writer {
             None => (None, None),
         };
         let sub = hub.subscribe_after(after);
-        self.events = sub.receiver;
-        self.cursor = sub.last_seq;
+        self.cursor = sub.cursor;
         let health = self.app.services.health.health();
         let config = &self.app.ws.config;
         let hello = frame::hello(frame::Hello {
@@ -188,7 +195,7 @@ impl Writer {
             Resume::Replay(events) => {
                 for event in events {
                     if self.filter.matches(&event.event) {
-                        self.outbox.event(event.wire(frame::event));
+                        self.outbox.event(event.wire());
                     }
                 }
             }
@@ -224,8 +231,7 @@ impl Writer {
                 let hub = self.app.hub.clone();
                 let wrong_epoch = epoch.as_deref().is_some_and(|e| e != hub.epoch());
                 let sub = hub.subscribe_after((!wrong_epoch).then_some(last_seq));
-                self.events = sub.receiver;
-                self.cursor = sub.last_seq;
+                self.cursor = sub.cursor;
                 match sub.resume {
                     Some(resume) => self.replay(resume, sub.last_seq),
                     None => self.push_text(frame::resync("restarted", sub.last_seq)),
@@ -236,46 +242,38 @@ impl Writer {
         Ok(())
     }
 
-    /// Takes the event received and whatever else is ready, up to a batch.
-    fn on_event(&mut self, received: Result<Arc<SequencedEvent>, RecvError>) -> Result<(), Stop> {
-        match received {
-            Ok(event) => self.take(event),
-            Err(RecvError::Lagged(_)) => self.skip_ahead(),
-            Err(RecvError::Closed) => return Err(Stop::Done),
+    /// Takes the events ready after the cursor, up to a batch: each one the filter passes goes
+    /// into the outbox by reference (coalesced ones are copied once, straight into the joined
+    /// frame). A client too far behind skips ahead instead.
+    fn on_ready(&mut self) {
+        // More than `max_lag` events between the next one to send and the newest: skip.
+        if self.cursor.behind().saturating_sub(1) > self.app.ws.config.max_lag {
+            let lagged = self.cursor.skip_to_newest();
+            return self.announce(lagged);
         }
-        while self.outbox.len() < MAX_BATCH {
-            match self.events.try_recv() {
-                Ok(event) => self.take(event),
-                Err(TryRecvError::Lagged(_)) => self.skip_ahead(),
-                Err(TryRecvError::Empty | TryRecvError::Closed) => break,
+        let Self {
+            cursor,
+            filter,
+            outbox,
+            ..
+        } = self;
+        let room = MAX_BATCH.saturating_sub(outbox.len()).max(1);
+        let read = cursor.read(room, |event| {
+            if filter.matches(&event.event) {
+                outbox.event(event.wire());
             }
-        }
-        Ok(())
-    }
-
-    fn take(&mut self, event: Arc<SequencedEvent>) {
-        if event.seq <= self.cursor {
-            return;
-        }
-        let behind = self.app.hub.last_seq().saturating_sub(event.seq);
-        if behind > self.app.ws.config.max_lag {
-            return self.skip_ahead();
-        }
-        self.cursor = event.seq;
-        if self.filter.matches(&event.event) {
-            self.outbox.event(event.wire(frame::event));
+        });
+        if let Err(lagged) = read {
+            self.announce(lagged);
         }
     }
 
-    /// Skips every event not yet taken, says so, and continues from the newest event.
-    fn skip_ahead(&mut self) {
-        let sub = self.app.hub.subscribe_after(None);
-        let missed = sub.last_seq.saturating_sub(self.cursor);
-        self.events = sub.receiver;
-        self.cursor = sub.last_seq;
-        if missed > 0 {
-            self.push_text(frame::lagged(missed));
-            self.push_text(frame::resync("lagged", sub.last_seq));
+    /// Tells the client it lost events and where the stream continues.
+    fn announce(&mut self, lagged: Lagged) {
+        if lagged.missed > 0 {
+            let last_seq = self.cursor.position();
+            self.push_text(frame::lagged(lagged.missed));
+            self.push_text(frame::resync("lagged", last_seq));
         }
     }
 
