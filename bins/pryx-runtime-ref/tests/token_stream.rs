@@ -56,7 +56,10 @@ fn tokens_are_numbered_stamped_and_paced_after_the_handshake() {
         };
         if message["method"] == "event.publish" && message["params"]["event"] == "bench.token" {
             let payload = &message["params"]["payload"];
-            tokens.push((payload["n"].as_u64().unwrap(), payload["sent_ns"].as_u64().unwrap()));
+            tokens.push((
+                payload["n"].as_u64().unwrap(),
+                payload["sent_ns"].as_u64().unwrap(),
+            ));
         }
     }
     let received = monotonic_ns();
@@ -68,7 +71,10 @@ fn tokens_are_numbered_stamped_and_paced_after_the_handshake() {
         assert!(pair[0].1 <= pair[1].1, "stamps in order: {tokens:?}");
     }
     let (first, last) = (tokens[0].1, tokens[9].1);
-    assert!(first > handshake && first > started_ns && last <= received, "{tokens:?}");
+    assert!(
+        first > handshake && first > started_ns && last <= received,
+        "{tokens:?}"
+    );
     // 200/s: token 10 is due 50 ms after the handshake, token 1 at 5 ms.
     assert!(
         last - first >= 40_000_000,
