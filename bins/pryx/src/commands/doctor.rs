@@ -7,7 +7,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value as Json, json};
 
-use super::doctor_checks::{self as checks, Finding, Inputs, Level, Repair};
+use super::doctor_checks as checks;
+use super::doctor_findings::{Finding, Inputs, Level, Repair};
 use super::doctor_probes as probes;
 use crate::client::ApiClient;
 use crate::context::Ctx;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::Value as Json;
 
-use super::doctor_checks::{Finding, Inputs, Level};
+use super::doctor_findings::{Finding, Inputs, Level};
 use crate::client::ApiClient;
 use crate::{data_dir, process};
 

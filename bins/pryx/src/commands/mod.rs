@@ -6,6 +6,7 @@ pub mod config;
 pub mod config_edit;
 pub mod doctor;
 pub mod doctor_checks;
+pub mod doctor_findings;
 pub mod doctor_probes;
 pub mod logs;
 pub mod runtime;
