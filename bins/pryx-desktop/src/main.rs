@@ -133,9 +133,11 @@ async fn probe_dom(app: AppHandle) {
                 let _ = tx.send(result);
             }
         });
-        if asked.is_ok()
-            && let Ok(Ok(result)) = tokio::time::timeout(Duration::from_secs(2), rx).await
-        {
+        let answered = match asked {
+            Ok(()) => tokio::time::timeout(Duration::from_secs(2), rx).await.ok(),
+            Err(_) => None,
+        };
+        if let Some(Ok(result)) = answered {
             // The script returns a JSON string; the callback gets it JSON-encoded again.
             let text: String = serde_json::from_str(&result).unwrap_or(result);
             if text != last {
