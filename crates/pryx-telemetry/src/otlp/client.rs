@@ -24,7 +24,9 @@ pub struct ExportStats {
     pub exports: AtomicU64,
     /// Requests that failed.
     pub failures: AtomicU64,
-    last_success: Mutex<Option<SystemTime>>,
+    /// When a request last succeeded, already in RFC 3339 (health asks on every call; an
+    /// export succeeds a few times a minute).
+    last_success: Mutex<Option<String>>,
     last_error: Mutex<Option<String>>,
 }
 
@@ -32,7 +34,8 @@ impl ExportStats {
     /// Records a successful request; clears the last error.
     pub fn success(&self) {
         self.exports.fetch_add(1, Ordering::Relaxed);
-        *self.last_success.lock().unwrap_or_else(|p| p.into_inner()) = Some(SystemTime::now());
+        *self.last_success.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some(crate::rfc3339(SystemTime::now()));
         *self.last_error.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
     /// Records a failure, redacted.
@@ -41,9 +44,12 @@ impl ExportStats {
         let text = Redactor::default().text(what).into_owned();
         *self.last_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(text);
     }
-    /// When a request last succeeded.
-    pub fn last_success(&self) -> Option<SystemTime> {
-        *self.last_success.lock().unwrap_or_else(|p| p.into_inner())
+    /// When a request last succeeded (RFC 3339).
+    pub fn last_success(&self) -> Option<String> {
+        self.last_success
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
     /// The last failure, until a success.
     pub fn last_error(&self) -> Option<String> {

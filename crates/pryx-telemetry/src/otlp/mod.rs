@@ -38,7 +38,7 @@ pub use client::ExportStats;
 pub use metrics::Observed;
 pub use settings::{ExportSettings, Resolved, resolve};
 
-use crate::capture::{ErrorExport, rfc3339};
+use crate::capture::ErrorExport;
 use crate::redact::Redactor;
 use client::RecordingClient;
 use convert::{any, as_f64, attributes_level, key_values, leak_name, severity};
@@ -66,6 +66,8 @@ pub struct OtlpTelemetry {
     observed: Arc<Observed>,
     redactor: Redactor,
     switch: Arc<switch::ExportSwitch>,
+    /// The endpoint as health shows it (no credentials), worked out once.
+    endpoint_shown: String,
 }
 
 /// Why export could not start.
@@ -194,6 +196,7 @@ impl OtlpTelemetry {
         let meters = meter_pipeline(host_resource)?;
         let runtime_meters = meter_pipeline(runtime_resource)?;
 
+        let endpoint_shown = settings.display_endpoint();
         Ok(Arc::new(Self {
             host_logger: host_log_provider.logger("pryx-host"),
             runtime_logger: runtime_log_provider.logger("pryx-runtime"),
@@ -209,6 +212,7 @@ impl OtlpTelemetry {
             observed: Arc::new(Observed::default()),
             redactor: Redactor::for_current_user(),
             switch,
+            endpoint_shown,
         }))
     }
 
@@ -359,9 +363,9 @@ impl TelemetrySink for OtlpTelemetry {
         let paused = self.switch.reason();
         TelemetryStatus {
             enabled: paused.is_none(),
-            endpoint: Some(self.settings.display_endpoint()),
+            endpoint: Some(self.endpoint_shown.clone()),
             disabled_reason: paused,
-            last_success: self.stats.last_success().map(rfc3339),
+            last_success: self.stats.last_success(),
             last_error: self.stats.last_error(),
             queued: self.stats.queued.load(Ordering::Relaxed),
             dropped: self.stats.dropped.load(Ordering::Relaxed),
