@@ -24,6 +24,21 @@ pub enum RuntimeState {
     Unresponsive,
 }
 
+impl RuntimeState {
+    /// The state's wire name, as health, events and metrics show it (`ready`, `failed`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuntimeState::Unavailable => "unavailable",
+            RuntimeState::Starting => "starting",
+            RuntimeState::Ready => "ready",
+            RuntimeState::Restarting => "restarting",
+            RuntimeState::Failed => "failed",
+            RuntimeState::Stopped => "stopped",
+            RuntimeState::Unresponsive => "unresponsive",
+        }
+    }
+}
+
 /// A snapshot of the runtime's health, cheap to take.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -138,4 +153,27 @@ pub enum ChangeNotice {
         /// Its new state.
         enabled: bool,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RuntimeState;
+
+    #[test]
+    fn the_wire_name_is_the_serialised_one() {
+        for state in [
+            RuntimeState::Unavailable,
+            RuntimeState::Starting,
+            RuntimeState::Ready,
+            RuntimeState::Restarting,
+            RuntimeState::Failed,
+            RuntimeState::Stopped,
+            RuntimeState::Unresponsive,
+        ] {
+            assert_eq!(
+                serde_json::to_value(state).unwrap(),
+                serde_json::json!(state.as_str())
+            );
+        }
+    }
 }

@@ -105,7 +105,7 @@ impl StatusCell {
                 pid = status.pid,
                 version = status.version.as_deref(),
                 "runtime {}{}{detail}",
-                state_name(status.state),
+                status.state.as_str(),
                 if detail.is_empty() { "" } else { ": " },
             ),
         }
@@ -114,24 +114,11 @@ impl StatusCell {
     }
 }
 
-/// The state's wire name, as in health.
-pub(crate) fn state_name(state: RuntimeState) -> &'static str {
-    match state {
-        RuntimeState::Unavailable => "unavailable",
-        RuntimeState::Starting => "starting",
-        RuntimeState::Ready => "ready",
-        RuntimeState::Restarting => "restarting",
-        RuntimeState::Failed => "failed",
-        RuntimeState::Stopped => "stopped",
-        RuntimeState::Unresponsive => "unresponsive",
-    }
-}
-
 /// The `runtime.status` event payload: the status as health shows it.
 pub(crate) fn status_value(status: &RuntimeStatus) -> Value {
     let opt = |s: &Option<String>| s.clone().map_or(Value::Null, Value::from);
     Value::map([
-        ("state", Value::from(state_name(status.state))),
+        ("state", Value::from(status.state.as_str())),
         ("detail", opt(&status.detail)),
         ("version", opt(&status.version)),
         ("protocol_version", opt(&status.protocol_version)),

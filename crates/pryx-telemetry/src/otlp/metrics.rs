@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use opentelemetry::KeyValue;
 use opentelemetry::metrics::{Histogram, Meter};
-use pryx_core_api::{RuntimeBridge, RuntimeState};
+use pryx_core_api::RuntimeBridge;
 use tracing::Subscriber;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
@@ -72,7 +72,7 @@ impl Instruments {
             .with_description("1 for the runtime's current state")
             .with_callback(move |obs| {
                 if let Some(r) = o.runtime.get() {
-                    obs.observe(1, &[KeyValue::new("state", state_name(r.status().state))]);
+                    obs.observe(1, &[KeyValue::new("state", r.status().state.as_str())]);
                 }
             })
             .build();
@@ -107,18 +107,6 @@ impl Instruments {
                 .with_unit("s")
                 .build(),
         }
-    }
-}
-
-fn state_name(state: RuntimeState) -> &'static str {
-    match state {
-        RuntimeState::Unavailable => "unavailable",
-        RuntimeState::Starting => "starting",
-        RuntimeState::Ready => "ready",
-        RuntimeState::Restarting => "restarting",
-        RuntimeState::Failed => "failed",
-        RuntimeState::Stopped => "stopped",
-        RuntimeState::Unresponsive => "unresponsive",
     }
 }
 
