@@ -123,19 +123,19 @@ pub fn resolve(env: impl Fn(&str) -> Option<String>, config: &Config) -> Resolve
                 .map(str::to_owned),
         )
     };
+    // Which setting named the endpoint matters for compression: the Pryx Worker takes gzip, so
+    // the Pryx setting compresses unless told not to; a standard OTLP endpoint gets what the
+    // OpenTelemetry specification says (none unless asked).
     let endpoint = non_empty(env("PRYX_TELEMETRY_ENDPOINT"))
-        .or_else(|| non_empty(env("OTEL_EXPORTER_OTLP_ENDPOINT")))
-        .or_else(|| text("telemetry.endpoint"));
-    let Some(endpoint) = endpoint else {
+        .map(|e| (e, true))
+        .or_else(|| non_empty(env("OTEL_EXPORTER_OTLP_ENDPOINT")).map(|e| (e, false)))
+        .or_else(|| text("telemetry.endpoint").map(|e| (e, true)));
+    let Some((endpoint, pryx_endpoint)) = endpoint else {
         return Resolved::Off("no endpoint configured".into());
     };
     if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
         return Resolved::Off("the endpoint is not an http:// or https:// URL".into());
     }
-    // The Pryx Worker takes gzip, so the Pryx setting compresses unless told not to; a standard
-    // OTLP endpoint gets what the OpenTelemetry specification says (none unless asked).
-    let pryx_endpoint = non_empty(env("PRYX_TELEMETRY_ENDPOINT")).is_some()
-        || non_empty(env("OTEL_EXPORTER_OTLP_ENDPOINT")).is_none();
     let compression = non_empty(env("PRYX_TELEMETRY_COMPRESSION"))
         .map(|v| ("PRYX_TELEMETRY_COMPRESSION", v))
         .or_else(|| {
