@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use common::Host;
-use common::otlp::{Mode, exporting, receiver, wait_for};
+use common::otlp::{Mode, Receiver, exporting, receiver, wait_for};
 use serde_json::{Value, json};
 
 async fn patch(host: &Host, body: Value) {
@@ -25,6 +25,26 @@ async fn export_status(host: &Host) -> Value {
     host.get("/api/v1/health").await["ports"]["telemetry_export"].clone()
 }
 
+/// Health says export is off, for a reason that names `why`.
+async fn assert_paused(host: &Host, why: &str) {
+    let t = export_status(host).await;
+    assert_eq!(t["enabled"], false, "{t}");
+    assert!(t["disabled_reason"].as_str().unwrap().contains(why), "{t}");
+}
+
+/// Lets what was in flight settle, makes `requests` health calls, and asserts the receiver got
+/// nothing more; returns how many requests it had.
+async fn assert_nothing_sent(host: &Host, rx: &Receiver, requests: usize, what: &str) -> usize {
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let before = rx.seen.lock().unwrap().requests.len();
+    for _ in 0..requests {
+        host.get("/api/v1/health").await;
+    }
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(rx.seen.lock().unwrap().requests.len(), before, "{what}");
+    before
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_opt_out_saved_while_running_stops_export_at_once_and_opting_in_resumes() {
     let rx = receiver(Mode::Accept).await;
@@ -37,27 +57,10 @@ async fn an_opt_out_saved_while_running_stops_export_at_once_and_opting_in_resum
     .await;
 
     patch(&host, json!({"telemetry": {"enabled": false}})).await;
-    let t = export_status(&host).await;
-    assert_eq!(t["enabled"], false, "{t}");
-    assert!(
-        t["disabled_reason"]
-            .as_str()
-            .unwrap()
-            .contains("telemetry.enabled"),
-        "{t}"
-    );
+    assert_paused(&host, "telemetry.enabled").await;
     // Whatever was in flight settles; from then on nothing is sent, however much happens.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let before = rx.seen.lock().unwrap().requests.len();
-    for _ in 0..20 {
-        host.get("/api/v1/health").await;
-    }
-    tokio::time::sleep(Duration::from_millis(800)).await;
-    assert_eq!(
-        rx.seen.lock().unwrap().requests.len(),
-        before,
-        "export went on after the opt-out was saved"
-    );
+    let before =
+        assert_nothing_sent(&host, &rx, 20, "export went on after the opt-out was saved").await;
 
     patch(&host, json!({"telemetry": {"enabled": null}})).await;
     let t = export_status(&host).await;
@@ -70,15 +73,7 @@ async fn an_opt_out_saved_while_running_stops_export_at_once_and_opting_in_resum
 
     // `telemetry_disabled: true` (upstream's switch) stops it the same way.
     patch(&host, json!({"telemetry_disabled": true})).await;
-    let t = export_status(&host).await;
-    assert_eq!(t["enabled"], false, "{t}");
-    assert!(
-        t["disabled_reason"]
-            .as_str()
-            .unwrap()
-            .contains("telemetry_disabled"),
-        "{t}"
-    );
+    assert_paused(&host, "telemetry_disabled").await;
     host.stop();
 }
 
@@ -106,17 +101,8 @@ async fn a_new_endpoint_waits_for_a_restart_and_export_goes_nowhere_meanwhile() 
         json!({"telemetry": {"endpoint": "https://elsewhere.example.dev"}}),
     )
     .await;
-    let t = export_status(&host).await;
-    assert_eq!(t["enabled"], false, "{t}");
-    assert!(
-        t["disabled_reason"].as_str().unwrap().contains("restart"),
-        "{t}"
-    );
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let before = rx.seen.lock().unwrap().requests.len();
-    host.get("/api/v1/health").await;
-    tokio::time::sleep(Duration::from_millis(800)).await;
-    assert_eq!(rx.seen.lock().unwrap().requests.len(), before);
+    assert_paused(&host, "restart").await;
+    assert_nothing_sent(&host, &rx, 1, "export went on to the old endpoint").await;
     host.stop();
 }
 
