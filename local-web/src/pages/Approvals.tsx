@@ -1,6 +1,7 @@
 // Pending approvals from every session, approve/deny, and the recent decisions.
 import { useState } from "react";
-import { call, describe } from "../api/client";
+import { describe } from "../api/client";
+import { ApprovalButtons, resolveApproval } from "../components/ApprovalButtons";
 import { Badge } from "../components/Badge";
 import { Json } from "../components/Json";
 import { Empty } from "../components/Notes";
@@ -59,12 +60,7 @@ function PendingRow({ approval }: { approval: Approval }) {
     setBusy(true);
     setProblem(null);
     try {
-      await call(
-        "post",
-        "/api/v1/approvals/{id}/resolve",
-        { approved },
-        { params: { id: approval.approval_id } },
-      );
+      await resolveApproval(approval.approval_id, approved);
     } catch (error) {
       setProblem(describe(error));
       setBusy(false);
@@ -79,19 +75,7 @@ function PendingRow({ approval }: { approval: Approval }) {
       {approval.reason && <p>{approval.reason}</p>}
       {approval.intent && <p className="muted">Why: {approval.intent}</p>}
       <Json value={approval.args ?? {}} label="Arguments" />
-      <div className="actions">
-        <button
-          type="button"
-          className="primary"
-          disabled={busy}
-          onClick={() => void resolve(true)}
-        >
-          Approve
-        </button>
-        <button type="button" disabled={busy} onClick={() => void resolve(false)}>
-          Deny
-        </button>
-      </div>
+      <ApprovalButtons busy={busy} onResolve={(approved) => void resolve(approved)} />
       {problem && <p className="error-text">{problem}</p>}
     </li>
   );

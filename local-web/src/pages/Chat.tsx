@@ -3,6 +3,7 @@
 // what arrived, the host replays what was missed.
 import { useState, type FormEvent } from "react";
 import { call, describe, get } from "../api/client";
+import { ApprovalButtons, resolveApproval } from "../components/ApprovalButtons";
 import { Badge } from "../components/Badge";
 import { Empty, ErrorNote, Loading } from "../components/Notes";
 import { useLinkState, useLiveEvent } from "../live/context";
@@ -160,12 +161,7 @@ function ToolCardView({ card }: { card: ToolCard }) {
     setBusy(true);
     try {
       if (card.approvalId === undefined) return;
-      await call(
-        "post",
-        "/api/v1/approvals/{id}/resolve",
-        { approved },
-        { params: { id: card.approvalId } },
-      );
+      await resolveApproval(card.approvalId, approved);
     } catch (error) {
       setProblem(describe(error));
     } finally {
@@ -180,19 +176,7 @@ function ToolCardView({ card }: { card: ToolCard }) {
       {card.reason && <p>{card.reason}</p>}
       <Json value={card.args} label={`Arguments of ${card.tool}`} />
       {card.state === "awaiting approval" && card.approvalId && (
-        <div className="actions">
-          <button
-            type="button"
-            className="primary"
-            disabled={busy}
-            onClick={() => void resolve(true)}
-          >
-            Approve
-          </button>
-          <button type="button" disabled={busy} onClick={() => void resolve(false)}>
-            Deny
-          </button>
-        </div>
+        <ApprovalButtons busy={busy} onResolve={(approved) => void resolve(approved)} />
       )}
       {card.result !== undefined && <Json value={card.result} label={`Result of ${card.tool}`} />}
       {problem && <p className="error-text">{problem}</p>}
