@@ -190,7 +190,10 @@ impl ConfigService {
         self.ports
             .telemetry
             .record(TelemetryRecord::metric("config.writes", 1));
-        if changed.iter().any(|k| TELEMETRY_KEYS.contains(&k.as_str())) {
+        if changed
+            .iter()
+            .any(|k| TELEMETRY_SETTINGS.contains(&k.as_str()))
+        {
             self.ports.telemetry.config_changed(&incoming);
         }
         self.ports.events.publish(Event::new(
@@ -232,7 +235,7 @@ fn invalid(fields: Vec<FieldError>) -> CoreError {
 }
 
 /// The top-level keys the telemetry sink reads.
-const TELEMETRY_KEYS: [&str; 2] = ["telemetry", "telemetry_disabled"];
+const TELEMETRY_SETTINGS: [&str; 2] = ["telemetry", "telemetry_disabled"];
 
 /// Top-level keys added, removed or changed (names only: values may be secrets).
 fn changed_keys(old: &Config, new: &Config) -> Vec<String> {
